@@ -1,0 +1,205 @@
+"""Ingest: files in, store rows out. Composes ``sources`` (reading) and ``store`` (writing).
+
+:func:`ingest_paths` expands folders, detects each file's format, and loads each file in its
+own transaction. A file whose contents were ingested before (same SHA-256) is skipped, so
+re-running an ingest adds nothing. Bad records are reported with file, line and reason and the
+rest of the file is kept; a file in no known format is reported and the other files go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hydrawatch.core.errors import HydrawatchError, UnknownFormatError
+from hydrawatch.sources import SOURCES, BadRecord, ProblemLog, Sample, Source, detect, read_sample
+from hydrawatch.store.batches import RecordBatcher
+from hydrawatch.store.duck import Problem, Store
+from hydrawatch.store.parquet import import_parquet, is_export_folder
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_ROWS = 250_000
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Reported while a file loads: which file, and how many of its bytes are read."""
+
+    path: str
+    format: str
+    bytes_done: int
+    bytes_total: int
+    records: int
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # "ingested" | "skipped" | "failed"
+    format: str = ""
+    records: int = 0
+    rejected: int = 0
+    added: dict[str, int] = field(default_factory=dict)
+    problems: list[BadRecord] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass
+class IngestSummary:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def added(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for result in self.files:
+            for table, n in result.added.items():
+                total[table] = total.get(table, 0) + n
+        return total
+
+
+def is_bundle(path: Path) -> bool:
+    """A folder that is one input as a whole: a hydrawatch Parquet export, or an export that a
+    folder-reading source (ActivityPub account export) recognises."""
+    if not path.is_dir():
+        return False
+    if is_export_folder(path):
+        return True
+    sample = Sample(path, b"", is_dir=True)
+    return any(getattr(source, "reads_folders", False) and source.sniff(sample) for source in SOURCES)
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
+    """Inputs to ingest: each file as given; bundles as a whole; other folders walked in sorted
+    order (hidden files skipped)."""
+    for path in paths:
+        if path.is_dir() and not is_bundle(path):
+            children = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+            yield from expand_paths(children)
+        else:
+            yield path
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes; for a folder, of its files' names and digests."""
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(str(child.relative_to(path)).encode() + b"\0" + file_sha256(child).encode())
+        return digest.hexdigest()
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[Path | str],
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    force_format: str | None = None,
+) -> IngestSummary:
+    """Load every file under ``paths`` into ``store``; see the module docstring."""
+    summary = IngestSummary()
+    given = [Path(p) for p in paths]
+    for path in expand_paths(given):
+        from_folder = path not in given
+        summary.files.append(
+            ingest_file(store, path, progress=progress, batch_rows=batch_rows, force_format=force_format, quiet_unknown=from_folder)
+        )
+    return summary
+
+
+def ingest_file(
+    store: Store,
+    path: Path,
+    *,
+    progress: Callable[[Progress], None] | None = None,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
+    force_format: str | None = None,
+    quiet_unknown: bool = False,
+) -> FileResult:
+    """Load one file in one transaction; never raises for bad input, only reports it."""
+    name = str(path)
+    if not path.exists():
+        return FileResult(name, "failed", message=f"{name}: no such file or folder")
+    if is_export_folder(path):
+        return _import_export_folder(store, path)
+    try:
+        source = _source_for(path, force_format)
+    except UnknownFormatError as exc:
+        return FileResult(name, "skipped" if quiet_unknown else "failed", message=str(exc))
+    except OSError as exc:
+        return FileResult(name, "failed", message=f"{name}: cannot read ({exc.strerror or exc})")
+
+    size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
+    sha256 = file_sha256(path)
+    earlier = store.ingested(sha256)
+    if earlier is not None:
+        return FileResult(
+            name,
+            "skipped",
+            source.name,
+            message=f"already ingested as {earlier.path} on {earlier.ingested_at:%Y-%m-%d %H:%M}; nothing to add",
+        )
+
+    problems = ProblemLog()
+    records = 0
+    try:
+        with store.ingest_file(name, sha256, size, source.name) as open_ingest:
+            batcher = RecordBatcher(open_ingest.file_id)
+            for record in source.read(path, problems):
+                batcher.add(record)
+                records += 1
+                if batcher.rows >= batch_rows:
+                    open_ingest.append(batcher.take())
+                    if progress:
+                        progress(Progress(name, source.name, problems.bytes_read, size, records))
+            open_ingest.append(batcher.take())
+            open_ingest.records = records
+            open_ingest.rejected = problems.count
+            open_ingest.problems = [
+                Problem(p.source.line, p.source.pointer, p.reason, p.excerpt) for p in problems.kept
+            ]
+        added = getattr(open_ingest, "added", {})
+    except HydrawatchError as exc:
+        return FileResult(name, "failed", source.name, message=f"{name}: {exc}")
+    if progress:
+        progress(Progress(name, source.name, size, size, records))
+    log.info("ingested %s (%s): %d records, %d rejected", name, source.name, records, problems.count)
+    return FileResult(name, "ingested", source.name, records, problems.count, added, problems.kept)
+
+
+def _source_for(path: Path, force_format: str | None) -> Source:
+    from hydrawatch.sources import BY_NAME, formats_help
+
+    if force_format:
+        if force_format not in BY_NAME:
+            raise UnknownFormatError(f"unknown format {force_format!r}; understood formats:\n{formats_help()}")
+        return BY_NAME[force_format]
+    return detect(path, read_sample(path))
+
+
+def _import_export_folder(store: Store, path: Path) -> FileResult:
+    name = str(path)
+    try:
+        result = import_parquet(store, path)
+    except HydrawatchError as exc:
+        return FileResult(name, "failed", "hydrawatch-parquet", message=f"{name}: {exc}")
+    if result.skipped:
+        return FileResult(name, "skipped", "hydrawatch-parquet", message="this export was imported before; nothing to add")
+    return FileResult(name, "ingested", "hydrawatch-parquet", sum(result.added.values()), 0, result.added)

@@ -1,0 +1,255 @@
+"""The embedded analytical store: one DuckDB file.
+
+Open it with :class:`Store` (a context manager). Data enters through :meth:`Store.ingest_file`,
+which wraps one input file in one transaction: rows are appended to staging tables, then
+folded into the real tables with de-duplication on each table's natural key, and the file is
+recorded in ``ingests``. If anything fails or the process is interrupted, the transaction rolls
+back and the store is exactly as it was before that file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from hydrawatch.core.errors import SchemaVersionError, StoreError
+
+from . import merge
+from .schema import BOOKKEEPING, SCHEMA_VERSION, TABLES, VIEWS, create_table_sql
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB = "hydrawatch.duckdb"
+DB_ENV = "HYDRAWATCH_DB"
+
+
+def default_db_path() -> Path:
+    """``$HYDRAWATCH_DB`` or ``./hydrawatch.duckdb``."""
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestedFile:
+    file_id: int
+    path: str
+    sha256: str
+    format: str
+    ingested_at: datetime
+    records: int
+    rejected: int
+    added: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int | None
+    pointer: str | None
+    reason: str
+    excerpt: str = ""
+
+
+@dataclass
+class FileIngest:
+    """An open, uncommitted ingest of one file. Append Arrow tables; commit happens when the
+    ``with`` block of :meth:`Store.ingest_file` ends without an exception."""
+
+    store: Store
+    file_id: int
+    path: str
+    sha256: str
+    size_bytes: int
+    format: str
+    records: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    rejected: int = 0
+
+    def append(self, tables: dict[str, pa.Table]) -> None:
+        for name, table in tables.items():
+            self.store._append_stage(name, table)
+
+
+class Store:
+    """A hydrawatch store in a DuckDB file (or ``":memory:"`` for tests).
+
+    ``memory_limit`` caps DuckDB's memory (for example ``"4GB"``); staging data beyond it
+    spills to a temporary directory next to the database.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False, memory_limit: str | None = None):
+        self.path = str(path if path is not None else default_db_path())
+        self.read_only = read_only
+        self.memory_limit = memory_limit
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def __enter__(self) -> Store:
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> Store:
+        if self._con is not None:
+            return self
+        exists = self.path == ":memory:" or Path(self.path).exists()
+        if self.read_only and not exists:
+            raise StoreError(f"no store at {self.path}: ingest data first (hydrawatch ingest PATH --db {self.path})")
+        try:
+            self._con = duckdb.connect(self.path, read_only=self.read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(
+                f"cannot open store {self.path}: {exc}. Another hydrawatch process may be writing it; "
+                "wait for it to finish or use another --db."
+            ) from exc
+        if self.memory_limit:
+            self._con.execute(f"SET memory_limit = '{self.memory_limit}'")
+        if self.path != ":memory:":
+            self._con.execute(f"SET temp_directory = '{self.path}.tmp'")
+        self._con.execute("SET preserve_insertion_order = false")
+        if self.read_only:
+            self._check_version()
+        else:
+            self._create_or_check()
+        return self
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise StoreError("the store is not open; use `with Store(path) as store:`")
+        return self._con
+
+    def _create_or_check(self) -> None:
+        con = self.con
+        has_meta = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+        ).fetchone()[0]
+        if has_meta:
+            self._check_version()
+            return
+        con.execute("BEGIN TRANSACTION")
+        con.execute(BOOKKEEPING)
+        for table in TABLES:
+            con.execute(create_table_sql(table))
+        con.execute(VIEWS)
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?)", [str(SCHEMA_VERSION), _version()])
+        con.execute("COMMIT")
+
+    def _check_version(self) -> None:
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.CatalogException as exc:
+            raise SchemaVersionError(f"{self.path} is not a hydrawatch store (no meta table)") from exc
+        found = int(row[0]) if row else None
+        if found != SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.path} was written with store schema v{found}; this hydrawatch uses v{SCHEMA_VERSION}. "
+                f"Re-ingest your data into a new store: hydrawatch ingest PATH... --db NEW.duckdb"
+            )
+
+    # --- ingest -------------------------------------------------------------------------
+
+    def ingested(self, sha256: str) -> IngestedFile | None:
+        """The earlier ingest of a file with these contents, if any."""
+        row = self.con.execute(
+            "SELECT file_id, path, sha256, format, ingested_at, records, rejected, added "
+            "FROM ingests WHERE sha256 = ? ORDER BY file_id LIMIT 1",
+            [sha256],
+        ).fetchone()
+        if row is None:
+            return None
+        return IngestedFile(*row[:7], added=orjson.loads(row[7] or "{}"))
+
+    @contextmanager
+    def ingest_file(self, path: str, sha256: str, size_bytes: int, format: str) -> Iterator[FileIngest]:
+        """One file, one transaction. Yields a :class:`FileIngest` to append staged rows to."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM ingests").fetchone()[0]
+            merge.create_stage_tables(con)
+            ingest = FileIngest(self, file_id, path, sha256, size_bytes, format)
+            yield ingest
+            added = merge.fold_stage_into_tables(con)
+            con.execute(
+                "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    file_id,
+                    path,
+                    sha256,
+                    size_bytes,
+                    format,
+                    datetime.now(UTC),
+                    ingest.records,
+                    ingest.rejected,
+                    orjson.dumps(added).decode(),
+                ],
+            )
+            if ingest.problems:
+                con.executemany(
+                    "INSERT INTO ingest_problems VALUES (?, ?, ?, ?, ?)",
+                    [[file_id, p.line, p.pointer, p.reason, p.excerpt] for p in ingest.problems],
+                )
+            merge.drop_stage_tables(con)
+            con.execute("COMMIT")
+            ingest.added = added  # type: ignore[attr-defined]
+        except BaseException:
+            # KeyboardInterrupt included: whatever this file staged is undone.
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                log.exception("rollback failed for %s", path)
+            raise
+
+    def _append_stage(self, name: str, table: pa.Table) -> None:
+        self.con.register("_stage_batch", table)
+        try:
+            self.con.execute(f"INSERT INTO stage_{name} SELECT * FROM _stage_batch")
+        finally:
+            self.con.unregister("_stage_batch")
+
+    # --- reading ------------------------------------------------------------------------
+
+    def stats(self) -> dict:
+        """Row counts per table, per platform, and the accounts suspended now."""
+        con = self.con
+        counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES}
+        counts["suspended"] = con.execute(
+            "SELECT count(*) FROM account_status WHERE status = 'suspended'"
+        ).fetchone()[0]
+        counts["files"] = con.execute("SELECT count(*) FROM ingests").fetchone()[0]
+        counts["rejected"] = con.execute("SELECT coalesce(sum(rejected), 0) FROM ingests").fetchone()[0]
+        by_platform: dict[str, dict[str, int]] = {}
+        for table in ("accounts", "posts", "follows", "events", "profiles"):
+            for platform, n in con.execute(f"SELECT platform, count(*) FROM {table} GROUP BY 1 ORDER BY 1").fetchall():
+                by_platform.setdefault(platform, {})[table] = n
+        counts["by_platform"] = by_platform
+        return counts
+
+    def problems(self, limit: int = 100) -> list[tuple]:
+        return self.con.execute(
+            "SELECT i.path, p.line, p.pointer, p.reason FROM ingest_problems p JOIN ingests i USING (file_id) "
+            "ORDER BY p.file_id, p.line LIMIT ?",
+            [limit],
+        ).fetchall()
+
+
+def _version() -> str:
+    from hydrawatch import __version__
+
+    return f"hydrawatch {__version__}"
