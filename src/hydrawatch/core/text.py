@@ -83,7 +83,8 @@ def _until_stable(step: Callable[[str], str], s: str) -> str:
     return s
 
 
-def _ranges(*pairs: tuple[int, int]) -> range | list[int]:
+def _ranges(*pairs: tuple[int, int]) -> list[int]:
+    """Code points of inclusive ``(first, last)`` ranges."""
     return [cp for lo, hi in pairs for cp in range(lo, hi + 1)]
 
 
@@ -294,7 +295,7 @@ def skeleton(s: str) -> str:
 # folding) all collapse to l; separators and whitespace disappear.
 _HANDLE_TABLE = {
     **str.maketrans("01i34578", "olleastb", "_.-"),
-    **dict.fromkeys((cp for cp in range(0x110000) if chr(cp).isspace()), None),
+    **dict.fromkeys((cp for cp in range(0x3001) if chr(cp).isspace()), None),  # all whitespace
 }
 # Letter pairs that render like one letter in most UI fonts (TR39 lists m -> rn, w -> vv).
 _HANDLE_DIGRAPHS = (("rn", "m"), ("vv", "w"))

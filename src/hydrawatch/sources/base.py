@@ -112,17 +112,19 @@ class TruncatedInputError(Exception):
 
 
 def read_sample(path: Path, size: int = 64 * 1024) -> Sample:
-    """The first ``size`` bytes of a file, gunzipped if it is gzip. Never raises on damage."""
+    """The start of a file, gunzipped if it is gzip: ``size`` bytes, or the whole first line
+    when that is longer (a single huge record must still be recognised). Never raises on
+    damaged input."""
     if path.is_dir():
         return Sample(path, b"", is_dir=True)
-    with open(path, "rb") as raw:
-        head = raw.read(size)
-    if head.startswith(GZIP_MAGIC):
-        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            head = decompressor.decompress(head, size)
-        except zlib.error:
-            head = b""
+    head = b""
+    try:
+        with open_binary(path) as stream:
+            head = stream.read(size)
+            if b"\n" not in head.lstrip(b"\r\n \t") and len(head) == size:
+                head += stream.readline(DEFAULT_MAX_LINE_BYTES)
+    except TruncatedInputError:
+        pass
     return Sample(path, head)
 
 
@@ -159,13 +161,24 @@ def disk_position(stream: BinaryIO) -> int:
 
 
 def open_binary(path: Path, buffer_size: int = 1 << 20) -> BinaryIO:
-    """Open a file for reading bytes, transparently gunzipping it when it starts with the gzip
-    magic number (whatever its name)."""
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    if magic == GZIP_MAGIC:
+    """Open a file for reading bytes, transparently gunzipping it when it is gzip (judged by
+    its contents, whatever its name). A plain file that merely starts with the two gzip magic
+    bytes is read as it is."""
+    if _is_gzip(path):
         return io.BufferedReader(_GuardedGzip(path), buffer_size)  # type: ignore[return-value]
     return open(path, "rb", buffering=buffer_size)
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as probe:
+        head = probe.read(64 * 1024)
+    if not head.startswith(GZIP_MAGIC):
+        return False
+    try:
+        zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 1)
+    except zlib.error:
+        return False
+    return True
 
 
 def iter_lines(
@@ -206,44 +219,86 @@ def iter_lines(
             )
 
 
-def iter_csv_rows(path: Path, problems: ProblemLog) -> Iterator[tuple[int, list[str]]]:
-    """Yield ``(first_line_number, row)`` for each CSV row, header included.
+def iter_csv_rows(
+    path: Path, problems: ProblemLog, max_record_lines: int = 500
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(first_line_number, row)`` for each CSV row, the header first.
 
-    Quoted fields may span lines. Invalid UTF-8 is reported per row (the row is skipped) and
-    does not disturb the rows around it; truncated gzip is reported once.
+    Quoted fields may span lines. The reader splits records itself (a record ends where the
+    count of quote characters is even) so that damage stays local: a record of the wrong width
+    that spans several lines is most likely a stray quote that swallowed the lines after it, so
+    its first line is reported and scanning resumes on the next line, recovering the good rows
+    it swallowed. Invalid UTF-8 spoils only its own record; truncated gzip is reported once.
+    Single-line rows of the wrong width are yielded for the caller to report with its reason.
     """
     name = str(path)
-    stream = open_binary(path)
-    # surrogateescape keeps undecodable bytes as lone surrogates, so one bad byte sequence
-    # spoils one row and not the whole stream.
-    text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
-    reader = csv.reader(text)
-    first_line = 1
-    try:
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
+    lines = _physical_lines(path, problems)
+    pending: list[tuple[int, bytes]] = []  # lines read ahead, to re-scan after a bad record
+    header_width: int | None = None
+    while True:
+        if not pending:
+            first = next(lines, None)
+            if first is None:
                 return
-            except csv.Error as exc:
-                problems.bad(SourceRef(name, first_line), f"malformed CSV: {exc}")
-                first_line = reader.line_num + 1
-                continue
-            if first_line == 1 and row and row[0].startswith("\ufeff"):
+            pending.append(first)
+        record = [pending.pop(0)]
+        quotes = record[0][1].count(b'"')
+        while quotes % 2 and len(record) < max_record_lines:
+            nxt = pending.pop(0) if pending else next(lines, None)
+            if nxt is None:
+                break
+            record.append(nxt)
+            quotes += nxt[1].count(b'"')
+        start = record[0][0]
+        raw = b"".join(line for _, line in record)
+        row = _parse_csv_record(raw)
+        spans_lines = len(record) > 1
+        if row is None or (spans_lines and header_width is not None and len(row) != header_width):
+            if spans_lines:
+                # Re-scan everything after the first line: it may hold good rows.
+                pending[:0] = record[1:]
+                problems.bad(SourceRef(name, start), "malformed CSV record (unbalanced quotes?)", record[0][1])
+            else:
+                problems.bad(SourceRef(name, start), "malformed CSV record", raw)
+            continue
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue  # blank line
+        if any(_has_surrogates(cell) for cell in row):
+            problems.bad(SourceRef(name, start), "invalid UTF-8", raw)
+            continue
+        if header_width is None:
+            if row[0].startswith("\ufeff"):
                 row[0] = row[0][1:]
-            start = first_line
-            first_line = reader.line_num + 1
-            if not start & 4095:
-                problems.bytes_read = disk_position(stream)
-            if any(_has_surrogates(cell) for cell in row):
-                problems.bad(SourceRef(name, start), "invalid UTF-8", ",".join(row).encode("utf-8", "replace"))
-                continue
-            if row:
-                yield start, row
-    except TruncatedInputError as exc:
-        problems.bad(SourceRef(name, first_line), f"{exc}; the rest of the file could not be read")
-    finally:
-        text.close()
+            header_width = len(row)
+        yield start, row
+
+
+def _physical_lines(path: Path, problems: ProblemLog) -> Iterator[tuple[int, bytes]]:
+    """Every physical line with its number, newline kept (it may sit inside a quoted field)."""
+    line_number = 0
+    with open_binary(path) as stream:
+        try:
+            for line in stream:
+                line_number += 1
+                if not line_number & 4095:
+                    problems.bytes_read = disk_position(stream)
+                yield line_number, line
+        except TruncatedInputError as exc:
+            problems.bad(SourceRef(str(path), line_number + 1), f"{exc}; the rest of the file could not be read")
+
+
+def _parse_csv_record(raw: bytes) -> list[str] | None:
+    """One CSV record's fields, or None when the text is not exactly one well-formed record."""
+    text = raw.decode("utf-8", errors="surrogateescape")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return None
+    if len(rows) > 1 and all(not r for r in rows[1:]):
+        rows = rows[:1]
+    if len(rows) != 1:
+        return [] if not rows else None
+    return rows[0]
 
 
 def _has_surrogates(text: str) -> bool:

@@ -21,7 +21,7 @@ def sample_objects(sample: Sample, limit: int = 20) -> list[dict]:
     """The JSON objects among the first complete lines of a sample (garbage lines skipped)."""
     objects: list[dict] = []
     lines = sample.head.split(b"\n")
-    if len(sample.head) >= 64 * 1024 and len(lines) > 1:
+    if len(sample.head) >= 64 * 1024 and len(lines) > 1 and not sample.head.endswith(b"\n"):
         lines = lines[:-1]  # the last line may be cut off by the sample size
     for line in lines[: limit * 5]:
         line = line.strip().lstrip(b"\xef\xbb\xbf")

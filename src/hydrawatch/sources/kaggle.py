@@ -93,16 +93,17 @@ class KaggleIsisSource:
                 continue
             ref = SourceRef(name, line)
             try:
-                yield from _row_records(dict(zip(layout, row)), len(row), len(layout), ref, occurrences)
+                if len(row) != len(layout):
+                    raise BadRecordError(
+                        f"expected {len(layout)} columns ({','.join(layout)}), found {len(row)}"
+                        + (" - the record is cut short" if len(row) < len(layout) else "")
+                    )
+                yield from _row_records(dict(zip(layout, row)), ref, occurrences)
             except (BadRecordError, ValueError) as exc:
                 problems.bad(ref, reason_for(exc), ",".join(row))
 
 
-def _row_records(
-    cells: dict[str, str], width: int, expected: int, ref: SourceRef, occurrences: dict[str, int]
-) -> list[Record]:
-    if width != expected:
-        raise BadRecordError(f"expected {expected} columns, found {width}")
+def _row_records(cells: dict[str, str], ref: SourceRef, occurrences: dict[str, int]) -> list[Record]:
     username = cells["username"].strip()
     if not username:
         raise BadRecordError("empty username")

@@ -1,0 +1,106 @@
+"""Randomness that stays reproducible.
+
+All draws come from one ``numpy.random.Generator(PCG64(seed))`` per stage. Python loops use
+:class:`Dice`, which buffers numpy draws so a scalar draw costs a list index instead of a
+numpy call. Stable hashes (:func:`mix64`) derive tokens such as t.co codes from ids, so a
+value never depends on how many draws happened before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+_MASK64 = (1 << 64) - 1
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_LOWER36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def stage_rng(seed: int, stage: int) -> np.random.Generator:
+    """An independent generator for one stage of the world, so that changing how one stage
+    draws does not shift the draws of the others."""
+    return np.random.Generator(np.random.PCG64([seed, stage]))
+
+
+class Dice:
+    """Scalar draws for Python loops, served from buffered numpy blocks."""
+
+    __slots__ = ("_rng", "_block", "_buffer", "_position")
+
+    def __init__(self, rng: np.random.Generator, block: int = 1 << 16) -> None:
+        self._rng = rng
+        self._block = block
+        self._buffer: list[float] = []
+        self._position = 0
+
+    def uniform(self) -> float:
+        """A float in [0, 1)."""
+        if self._position >= len(self._buffer):
+            self._buffer = self._rng.random(self._block).tolist()
+            self._position = 0
+        value = self._buffer[self._position]
+        self._position += 1
+        return value
+
+    def below(self, n: int) -> int:
+        """An int in [0, n)."""
+        return min(int(self.uniform() * n), n - 1)
+
+    def between(self, low: float, high: float) -> float:
+        return low + (high - low) * self.uniform()
+
+    def chance(self, probability: float) -> bool:
+        return self.uniform() < probability
+
+    def pick(self, items: Sequence[T]) -> T:
+        return items[self.below(len(items))]
+
+    def weighted(self, weights: Sequence[float]) -> int:
+        """An index drawn with the given (unnormalised) weights."""
+        target = self.uniform() * sum(weights)
+        running = 0.0
+        for index, weight in enumerate(weights):
+            running += weight
+            if target < running:
+                return index
+        return len(weights) - 1
+
+    def exponential(self, mean: float) -> float:
+        return -mean * np.log1p(-self.uniform())
+
+    def lognormal(self, median: float, sigma: float) -> float:
+        # Box-Muller from two uniforms keeps every draw on the buffered stream.
+        u1 = max(self.uniform(), 1e-12)
+        u2 = self.uniform()
+        normal = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+        return float(median * np.exp(sigma * normal))
+
+
+def mix64(value: int) -> int:
+    """SplitMix64's finaliser: a stable 64-bit hash of an integer."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK64
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return value ^ (value >> 31)
+
+
+def token(value: int, length: int, alphabet: str = _BASE62) -> str:
+    """A ``length``-character token derived from ``value`` (same value, same token)."""
+    state = mix64(value)
+    characters = []
+    base = len(alphabet)
+    for _ in range(length):
+        if state < base:
+            state = mix64(state + value + length)
+        state, digit = divmod(state, base)
+        characters.append(alphabet[digit])
+    return "".join(characters)
+
+
+def lower_token(value: int, length: int) -> str:
+    """Like :func:`token` but lower-case letters and digits only (URL slugs, handles)."""
+    return token(value, length, _LOWER36)
