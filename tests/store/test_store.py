@@ -85,10 +85,31 @@ def test_exception_mid_file_leaves_store_unchanged(store, tmp_path, monkeypatch)
 
     monkeypatch.setattr(TwarcFlatSource, "read", exploding)
     with pytest.raises(KeyboardInterrupt):
-        ingest_file(store, inputs[0], batch_rows=2)  # several batches were staged before the interrupt
+        ingest_file(store, inputs[0], batch_rows=2, fast=False)  # several batches staged before the interrupt
     assert store.stats() == before
     monkeypatch.setattr(TwarcFlatSource, "read", original)
     assert ingest_file(store, inputs[0]).status == "ingested"  # and the file can be loaded afterwards
+
+
+def test_interrupt_in_fast_reader_leaves_store_unchanged(store, tmp_path, monkeypatch):
+    from hydrawatch.store.duck import FileIngest
+
+    big = tmp_path / "big.jsonl"
+    big.write_bytes(jsonl(flat_tweet(str(i), "10", "a", text="x" * 400) for i in range(60_000)))
+    before = store.stats()
+    original = FileIngest.stage_twarc_table
+    calls = []
+
+    def interrupted(self, table):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(self, table)
+
+    monkeypatch.setattr(FileIngest, "stage_twarc_table", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_file(store, big)
+    assert len(calls) == 2 and store.stats() == before
 
 
 def test_killed_process_leaves_store_as_before_that_file(tmp_path):

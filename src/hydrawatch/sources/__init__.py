@@ -7,10 +7,12 @@ from pathlib import Path
 
 from hydrawatch.core.errors import UnknownFormatError
 
+from .activitypub import ActivityPubSource
 from .base import BadRecord, ProblemLog, Sample, Source, read_sample
 from .compliance import ComplianceSource
 from .follows import FollowsCsvSource
 from .kaggle import KaggleIsisSource
+from .telegram import TelegramExportSource
 from .twarc import TwarcFlatSource, TwarcPagesSource
 
 #: Every record source, most specific sniff first. Registry names are stored with each ingest:
@@ -19,6 +21,8 @@ SOURCES: tuple[Source, ...] = (
     ComplianceSource(),
     TwarcPagesSource(),
     TwarcFlatSource(),
+    TelegramExportSource(),
+    ActivityPubSource(),
     FollowsCsvSource(),
     KaggleIsisSource(),
 )

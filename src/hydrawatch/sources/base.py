@@ -10,7 +10,6 @@ damage is kept.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import logging
 import zlib
@@ -107,47 +106,81 @@ class Source(Protocol):
         ...
 
 
-class TruncatedInputError(Exception):
-    """Raised inside readers when compressed input ends early; callers report it."""
-
-
 def read_sample(path: Path, size: int = 64 * 1024) -> Sample:
     """The start of a file, gunzipped if it is gzip: ``size`` bytes, or the whole first line
     when that is longer (a single huge record must still be recognised). Never raises on
     damaged input."""
     if path.is_dir():
         return Sample(path, b"", is_dir=True)
-    head = b""
-    try:
-        with open_binary(path) as stream:
-            head = stream.read(size)
-            if b"\n" not in head.lstrip(b"\r\n \t") and len(head) == size:
-                head += stream.readline(DEFAULT_MAX_LINE_BYTES)
-    except TruncatedInputError:
-        pass
+    with open_binary(path) as stream:
+        head = stream.read(size)
+        if b"\n" not in head.lstrip(b"\r\n \t") and len(head) == size:
+            head += stream.readline(DEFAULT_MAX_LINE_BYTES)
     return Sample(path, head)
 
 
-class _GuardedGzip(io.RawIOBase):
-    """A gzip stream whose truncation or corruption surfaces as TruncatedInputError."""
+class _GzipStream(io.RawIOBase):
+    """Gunzip a file, delivering every byte that can be decompressed even when the file is
+    truncated or corrupt. Damage does not raise in the middle of a read: the stream simply
+    ends, and :func:`stream_damage` says what went wrong. Because the compressed file is read
+    in fixed blocks, what is delivered before damage does not depend on how the consumer reads
+    (line by line or in big chunks), so the exact and the fast readers see the same bytes.
+    Concatenated gzip members are read one after another, as gzip(1) does."""
+
+    BLOCK = 1 << 20
 
     def __init__(self, path: Path):
         self.disk_file = open(path, "rb")
-        self._gz = gzip.GzipFile(fileobj=self.disk_file, mode="rb")
+        self._decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self._pending = b""
+        self._offset = 0
+        self._finished = False
+        self.damage: str | None = None
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
+        while self._offset >= len(self._pending) and not self._finished:
+            self._pending, self._offset = self._decompress_next_block(), 0
+        available = len(self._pending) - self._offset
+        count = min(len(buffer), available)
+        buffer[:count] = self._pending[self._offset : self._offset + count]
+        self._offset += count
+        return count
+
+    def _decompress_next_block(self) -> bytes:
+        compressed = self.disk_file.read(self.BLOCK)
+        if not compressed:
+            self._finished = True
+            if not self._decompressor.eof:
+                self.damage = "compressed data is truncated (the gzip stream ends early)"
+            return b""
+        output = []
         try:
-            return self._gz.readinto(buffer)
-        except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:
-            raise TruncatedInputError(f"compressed data is damaged or truncated ({exc})") from exc
+            while compressed:
+                output.append(self._decompressor.decompress(compressed))
+                compressed = b""
+                if self._decompressor.eof:
+                    rest = self._decompressor.unused_data
+                    if rest.strip(b"\0"):
+                        if not rest.startswith(GZIP_MAGIC):
+                            raise zlib.error("trailing garbage after the gzip data")
+                        self._decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                        compressed = rest
+        except zlib.error as exc:
+            self._finished = True
+            self.damage = f"compressed data is damaged ({exc})"
+        return b"".join(output)
 
     def close(self) -> None:
-        self._gz.close()
         self.disk_file.close()
         super().close()
+
+
+def stream_damage(stream: BinaryIO) -> str | None:
+    """What went wrong with the compressed data behind a stream from open_binary, if anything."""
+    return getattr(getattr(stream, "raw", None), "damage", None)
 
 
 def disk_position(stream: BinaryIO) -> int:
@@ -165,7 +198,7 @@ def open_binary(path: Path, buffer_size: int = 1 << 20) -> BinaryIO:
     its contents, whatever its name). A plain file that merely starts with the two gzip magic
     bytes is read as it is."""
     if _is_gzip(path):
-        return io.BufferedReader(_GuardedGzip(path), buffer_size)  # type: ignore[return-value]
+        return io.BufferedReader(_GzipStream(path), buffer_size)  # type: ignore[return-value]
     return open(path, "rb", buffering=buffer_size)
 
 
@@ -193,30 +226,29 @@ def iter_lines(
     name = str(path)
     line_number = 0
     with open_binary(path) as stream:
-        try:
-            while True:
-                line = stream.readline(max_line_bytes + 1)
-                if not line:
-                    return
-                line_number += 1
-                if not line_number & 4095:
-                    problems.bytes_read = disk_position(stream)
-                if len(line) > max_line_bytes and not line.endswith(b"\n"):
-                    while line and not line.endswith(b"\n"):  # skip the rest of the long line
-                        line = stream.readline(1 << 20)
-                    problems.bad(
-                        SourceRef(name, line_number),
-                        f"line longer than {max_line_bytes:,} bytes; skipped",
-                    )
-                    continue
-                line = line.rstrip(b"\r\n")
-                if line.strip():
-                    yield line_number, line
-        except TruncatedInputError as exc:
-            problems.bad(
-                SourceRef(name, line_number + 1),
-                f"{exc}; the rest of the file could not be read",
-            )
+        while True:
+            line = stream.readline(max_line_bytes + 1)
+            if not line:
+                break
+            line_number += 1
+            if not line_number & 4095:
+                problems.bytes_read = disk_position(stream)
+            if len(line) > max_line_bytes and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):  # skip the rest of the long line
+                    line = stream.readline(1 << 20)
+                problems.bad(SourceRef(name, line_number), f"line longer than {max_line_bytes:,} bytes; skipped")
+                continue
+            line = line.rstrip(b"\r\n")
+            if line.strip():
+                yield line_number, line
+        report_damage(stream, name, line_number + 1, problems)
+
+
+def report_damage(stream: BinaryIO, name: str, line_number: int, problems: ProblemLog) -> None:
+    """Report damaged compressed input once, at the line where reading stopped."""
+    damage = stream_damage(stream)
+    if damage:
+        problems.bad(SourceRef(name, line_number), f"{damage}; the rest of the file could not be read")
 
 
 def iter_csv_rows(
@@ -251,7 +283,7 @@ def iter_csv_rows(
             quotes += nxt[1].count(b'"')
         start = record[0][0]
         raw = b"".join(line for _, line in record)
-        row = _parse_csv_record(raw)
+        row = None if quotes % 2 else _parse_csv_record(raw)
         spans_lines = len(record) > 1
         if row is None or (spans_lines and header_width is not None and len(row) != header_width):
             if spans_lines:
@@ -277,14 +309,12 @@ def _physical_lines(path: Path, problems: ProblemLog) -> Iterator[tuple[int, byt
     """Every physical line with its number, newline kept (it may sit inside a quoted field)."""
     line_number = 0
     with open_binary(path) as stream:
-        try:
-            for line in stream:
-                line_number += 1
-                if not line_number & 4095:
-                    problems.bytes_read = disk_position(stream)
-                yield line_number, line
-        except TruncatedInputError as exc:
-            problems.bad(SourceRef(str(path), line_number + 1), f"{exc}; the rest of the file could not be read")
+        for line in stream:
+            line_number += 1
+            if not line_number & 4095:
+                problems.bytes_read = disk_position(stream)
+            yield line_number, line
+        report_damage(stream, str(path), line_number + 1, problems)
 
 
 def _parse_csv_record(raw: bytes) -> list[str] | None:
@@ -316,7 +346,8 @@ __all__ = [
     "ProblemLog",
     "Sample",
     "Source",
-    "TruncatedInputError",
+    "report_damage",
+    "stream_damage",
     "iter_csv_rows",
     "iter_lines",
     "open_binary",

@@ -38,31 +38,33 @@ def sample_objects(sample: Sample, limit: int = 20) -> list[dict]:
     return objects
 
 
-def read_json_lines(
-    path: Path,
-    problems: ProblemLog,
-    convert: Callable[[dict, SourceRef, ProblemLog], list[Record]],
-) -> Iterator[Record]:
+Converter = Callable[[dict, SourceRef, ProblemLog], list[Record]]
+
+
+def read_json_lines(path: Path, problems: ProblemLog, convert: Converter) -> Iterator[Record]:
     """Parse each line as a JSON object and convert it; a line that fails is reported whole,
     and none of its records are yielded (no half-read tweets). Converters of lines that hold
     many records (response pages) may report their bad parts themselves."""
     name = str(path)
     for line_number, line in iter_lines(path, problems):
-        ref = SourceRef(name, line_number)
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            problems.bad(ref, f"not valid JSON ({_short(exc)})", line)
-            continue
-        if not isinstance(value, dict):
-            problems.bad(ref, f"expected a JSON object, found {type(value).__name__}", line)
-            continue
-        try:
-            records = convert(value, ref, problems)
-        except RECORD_ERRORS as exc:
-            problems.bad(ref, reason_for(exc), line)
-            continue
-        yield from records
+        yield from convert_json_line(line, SourceRef(name, line_number), problems, convert)
+
+
+def convert_json_line(line: bytes, ref: SourceRef, problems: ProblemLog, convert: Converter) -> list[Record]:
+    """The records of one JSON line, or [] after reporting why it has none."""
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        problems.bad(ref, f"not valid JSON ({_short(exc)})", line)
+        return []
+    if not isinstance(value, dict):
+        problems.bad(ref, f"expected a JSON object, found {type(value).__name__}", line)
+        return []
+    try:
+        return convert(value, ref, problems)
+    except RECORD_ERRORS as exc:
+        problems.bad(ref, reason_for(exc), line)
+        return []
 
 
 def _short(exc: Exception) -> str:
@@ -101,12 +103,12 @@ def opt_str(value: object) -> str | None:
 def opt_int(value: object) -> int | None:
     if value is None or isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and -(2**63) <= value < 2**63:
+        return value
     raise BadRecordError(f"expected a count, found {value!r:.40}")
 
 

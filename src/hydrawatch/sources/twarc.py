@@ -212,7 +212,7 @@ def _convert_flat(tweet: dict, source: SourceRef, records: list[Record], depth: 
     for index, ref in enumerate(tweet.get("referenced_tweets") or ()):
         inner = ref.get("tweet")
         if isinstance(inner, dict):
-            inner_source = SourceRef(source.file, source.line, f"/referenced_tweets/{index}/tweet")
+            inner_source = SourceRef(source.file, source.line, f"{source.pointer or ''}/referenced_tweets/{index}/tweet")
             _convert_flat(inner, inner_source, records, depth + 1)
             inner_author = inner.get("author_id") or (inner.get("author") or {}).get("id")
             if inner_author is not None:

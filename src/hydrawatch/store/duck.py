@@ -76,6 +76,13 @@ class FileIngest:
         for name, table in tables.items():
             self.store._append_stage(name, table)
 
+    def stage_twarc_table(self, table: pa.Table):
+        """Stage a parsed block of twarc2 flattened tweets (see store.fast_twarc); returns the
+        line numbers left for the exact reader and the number of records staged."""
+        from .fast_twarc import stage_table
+
+        return stage_table(self.store.con, table, self.file_id)
+
 
 class Store:
     """A hydrawatch store in a DuckDB file (or ``":memory:"`` for tests).

@@ -103,3 +103,7 @@ PURPOSES: tuple[str, ...] = (
 
 # Sentinel for "never" in int64 millisecond columns.
 NEVER_MS = 2**62
+
+# Out-link kinds of a post: a platform code above, or one of these ordinary web links.
+NO_LINK = -1
+LINK_NEWS, LINK_SPAM, LINK_RESEARCH, LINK_COUNTER, LINK_GENERIC = range(len(PLATFORMS), len(PLATFORMS) + 5)

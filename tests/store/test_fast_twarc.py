@@ -1,0 +1,148 @@
+"""The fast twarc2 reader (Arrow + SQL) must leave the store exactly as the exact reader does."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+
+import orjson
+from builders import flat_tweet, jsonl, user
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hydrawatch.ingest import ingest_paths
+from hydrawatch.store.duck import Store
+from hydrawatch.store.schema import TABLES
+
+
+def snapshot(store: Store) -> dict[str, list]:
+    tables = {}
+    for table in (*TABLES, "ingest_problems"):
+        rows = store.con.execute(f"SELECT * FROM {table}").fetchall()
+        tables[table] = sorted(rows, key=repr)
+    tables["ingests"] = store.con.execute("SELECT path, format, records, rejected, added FROM ingests").fetchall()
+    return tables
+
+
+def both_ways(tmp_path, data: bytes, name: str = "tweets.jsonl"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    results = {}
+    for fast in (True, False):
+        with Store(tmp_path / f"{'fast' if fast else 'exact'}.duckdb") as store:
+            ingest_paths(store, [path], fast=fast)
+            results[fast] = snapshot(store)
+        (tmp_path / f"{'fast' if fast else 'exact'}.duckdb").unlink()
+    return results[True], results[False]
+
+
+def rich_tweets() -> list[dict]:
+    original = flat_tweet("100", "1", "media_one", text="release 7 #Zephyr", attachments={"media": [{"media_key": "3_1", "type": "photo", "url": "https://pbs.twimg.com/media/a.jpg"}]})
+    quoted = flat_tweet("101", "2", "news_desk", text="report", referenced_tweets=[{"type": "quoted", "id": "100", "tweet": copy.deepcopy(original)}])
+    retweet = flat_tweet("102", "3", "amp", text="RT @media_one: release 7", referenced_tweets=[{"type": "retweeted", "id": "101", "tweet": copy.deepcopy(quoted)}])
+    reply = flat_tweet(
+        "103", "4", "asker", text="@media_one where?", in_reply_to_user_id="1", in_reply_to_user=user("1", "media_one"),
+        referenced_tweets=[{"type": "replied_to", "id": "100", "tweet": copy.deepcopy(original)}, {"type": "quoted", "id": "101"}],
+    )
+    no_id_mention = flat_tweet("104", "5", "plain", entities={"mentions": [{"username": "Someone_Else"}], "urls": [{"url": "https://t.co/a", "expanded_url": ""}]})
+    no_author = {"id": "105", "text": "bare", "author_id": "6", "created_at": "2015-02-01T00:00:00Z"}
+    author_id_from_author = flat_tweet("106", "7", "via_author", author_id=None)
+    protected = flat_tweet("107", "8", "locked", author=user("8", "locked", protected=True))
+    return [original, quoted, retweet, reply, no_id_mention, no_author, author_id_from_author, protected]
+
+
+def test_rich_tweets_same_both_ways(tmp_path):
+    fast, exact = both_ways(tmp_path, jsonl(rich_tweets()))
+    assert fast == exact
+    assert len(fast["posts"]) == 8 and len(fast["entities"]) > 10
+
+
+DAMAGE = [
+    b'{"id": 5, "text": "numeric id", "author_id": "1"}',  # numbers where strings belong
+    b'{"id": "6", "author_id": "", "author": {"id": "9", "username": "x"}}',  # falsy author_id
+    b'{"id": "7", "author_id": "  ", "text": "blank author"}',
+    b'{"id": "8", "author_id": "1", "created_at": "2015-01-02 03:04:05"}',  # another ISO form
+    b'{"id": "9", "author_id": "1", "created_at": ""}',
+    b'{"id": "10", "id": "11", "author_id": "1"}',  # repeated key
+    b'{"id": "12", "author_id": "1", "entities": []}',
+    b'{"id": "13", "author_id": "1", "entities": {"mentions": [null]}}',
+    b'{"id": "14", "author_id": "1", "referenced_tweets": [{"type": "liked", "id": "1"}]}',
+    b'{"id": "15", "author_id": "1", "author": "not an object"}',
+    b'{"id": "16", "author_id": "1", "text": "nul \\u0000 and surrogate \\ud83d\\ude00"}',
+    b'{"id": "17", "author_id": "1", "entities": {"mentions": [{"username": "\xc3\xa9t\xc3\xa9"}]}}',
+    b'[1, 2, 3]',
+    b'\xef\xbb\xbf{"id": "18", "author_id": "1"}',
+    b'\x0b',
+    b'{"id": "19", "author_id": "1", "author": {"id": "1", "public_metrics": {"followers_count": 1.0}}}',
+    b'{"id": "20", "author_id": "1", "in_reply_to_user_id": "", "text": "x"}',
+    b'{"id": "21", "author_id": "1", "text": "bad utf8 \xff here"}',
+    b'not json at all',
+]
+
+
+def test_damage_same_both_ways(tmp_path):
+    lines = []
+    for index, bad in enumerate(DAMAGE):
+        lines.append(orjson.dumps(flat_tweet(str(1000 + index), "1", "u")))
+        lines.append(bad)
+    fast, exact = both_ways(tmp_path, b"\n".join(lines) + b"\n")
+    assert fast == exact
+    assert len(fast["ingest_problems"]) >= 5
+
+
+def deep_tweet(depth: int) -> dict:
+    tweet = flat_tweet(f"d{depth}", "1", "u")
+    if depth:
+        tweet["referenced_tweets"] = [{"type": "quoted", "id": f"d{depth - 1}", "tweet": deep_tweet(depth - 1)}]
+    return tweet
+
+
+def test_deep_nesting_same_both_ways(tmp_path):
+    fast, exact = both_ways(tmp_path, jsonl([deep_tweet(6), deep_tweet(2)]))
+    assert fast == exact
+
+
+def test_truncated_gzip_same_both_ways(tmp_path):
+    data = gzip.compress(jsonl(flat_tweet(str(i), "1", "u", text="words " * 30) for i in range(3000)))
+    fast, exact = both_ways(tmp_path, data[: len(data) * 2 // 3], "t.jsonl.gz")
+    assert fast == exact
+    assert any("truncated" in row[3] for row in fast["ingest_problems"])
+
+
+MUTATIONS = [
+    lambda t: t,
+    lambda t: {**t, "id": int(t["id"])},
+    lambda t: {**t, "author_id": ""},
+    lambda t: {**t, "created_at": None},
+    lambda t: {**t, "created_at": "2015-13-01T00:00:00Z"},
+    lambda t: {**t, "entities": None},
+    lambda t: {**t, "entities": {"hashtags": [{"tag": None}], "mentions": [{"id": "77"}]}},
+    lambda t: {**t, "text": None},
+    lambda t: {**t, "author": None},
+    lambda t: {**t, "author": {**t["author"], "protected": "yes"}},
+    lambda t: {**t, "referenced_tweets": [{"type": "retweeted", "id": "1", "tweet": {"id": "1", "author_id": "2", "text": "x"}}]},
+    lambda t: {**t, "referenced_tweets": [{"type": "quoted", "id": "1", "tweet": "not a tweet"}]},
+    lambda t: {**t, "lang": 5},
+]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    plan=st.lists(
+        st.one_of(
+            st.integers(min_value=0, max_value=len(MUTATIONS) - 1),
+            st.binary(max_size=60).map(lambda b: b.replace(b"\n", b" ")),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_property_fast_equals_exact(tmp_path, plan):
+    lines = []
+    for index, step in enumerate(plan):
+        if isinstance(step, int):
+            lines.append(orjson.dumps(MUTATIONS[step](flat_tweet(str(10 + index), str(index % 3), f"user{index % 3}"))))
+        else:
+            lines.append(step)
+    fast, exact = both_ways(tmp_path, b"\n".join(lines) + b"\n")
+    assert fast == exact
