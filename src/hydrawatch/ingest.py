@@ -44,7 +44,9 @@ class Progress:
 @dataclass
 class FileResult:
     path: str
-    status: str  # "ingested" | "skipped" | "failed"
+    #: "ingested"; "skipped" (contents ingested before); "ignored" (a file of no known format
+    #: met while walking a folder); "failed" (a file given by name that could not be read)
+    status: str
     format: str = ""
     records: int = 0
     rejected: int = 0
@@ -152,15 +154,15 @@ def ingest_file(
     """Load one file in one transaction; never raises for bad input, only reports it."""
     name = str(path)
     if not path.exists():
-        return FileResult(name, "failed", message=f"{name}: no such file or folder")
+        return FileResult(name, "failed", message="no such file or folder")
     if is_export_folder(path):
         return _import_export_folder(store, path)
     try:
         source = _source_for(path, force_format)
     except UnknownFormatError as exc:
-        return FileResult(name, "skipped" if quiet_unknown else "failed", message=str(exc))
+        return FileResult(name, "ignored" if quiet_unknown else "failed", message=str(exc))
     except OSError as exc:
-        return FileResult(name, "failed", message=f"{name}: cannot read ({exc.strerror or exc})")
+        return FileResult(name, "failed", message=f"cannot read ({exc.strerror or exc})")
 
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
     sha256 = file_sha256(path)
@@ -196,7 +198,7 @@ def ingest_file(
             ]
         added = getattr(open_ingest, "added", {})
     except HydrawatchError as exc:
-        return FileResult(name, "failed", source.name, message=f"{name}: {exc}")
+        return FileResult(name, "failed", source.name, message=str(exc))
     if progress:
         progress(Progress(name, source.name, size, size, records))
     log.info("ingested %s (%s): %d records, %d rejected", name, source.name, records, problems.count)
@@ -218,7 +220,7 @@ def _import_export_folder(store: Store, path: Path) -> FileResult:
     try:
         result = import_parquet(store, path)
     except HydrawatchError as exc:
-        return FileResult(name, "failed", "hydrawatch-parquet", message=f"{name}: {exc}")
+        return FileResult(name, "failed", "hydrawatch-parquet", message=str(exc))
     if result.skipped:
         return FileResult(name, "skipped", "hydrawatch-parquet", message="this export was imported before; nothing to add")
     return FileResult(name, "ingested", "hydrawatch-parquet", sum(result.added.values()), 0, result.added)

@@ -89,26 +89,38 @@ def ingest(
             raise _fail(exc) from exc
 
     rows = []
+    ignored = [result for result in summary.files if result.status == "ignored"]
     for result in summary.files:
+        if result.status == "ignored":
+            continue
         rows.append(
             {
-                "file": result.path,
+                "file": result.path if fmt is not OutputFormat.table else Path(result.path).name,
                 "format": result.format,
                 "status": result.status,
                 "records": result.records,
                 "rejected": result.rejected,
-                "posts": result.added.get("posts", 0),
-                "accounts": result.added.get("accounts", 0),
+                "new_posts": result.added.get("posts", 0),
+                "new_accounts": result.added.get("accounts", 0),
                 "message": result.message,
             }
         )
-        if result.message and result.status == "failed":
-            err.print(f"[red]{result.status}[/red]: {result.message}", highlight=False)
         for problem in result.problems[:show_problems]:
             err.print(f"[yellow]bad record[/yellow] {problem}", highlight=False, markup=True)
         if result.rejected > show_problems:
-            err.print(f"  ... and {result.rejected - show_problems:,} more bad records in {result.path} (hydrawatch problems)")
-    emit_rows(rows, ["file", "format", "status", "records", "rejected", "posts", "accounts", "message"], fmt, title="ingest")
+            err.print(f"  ... and {result.rejected - show_problems:,} more bad records in {result.path} (see: hydrawatch problems)")
+    columns = ["file", "format", "status", "records", "rejected", "new_posts", "new_accounts"]
+    if ignored:
+        names = ", ".join(Path(r.path).name for r in ignored[:5]) + (", ..." if len(ignored) > 5 else "")
+        err.print(f"[dim]ignored {len(ignored)} file(s) of no known format in the folders given: {names}[/dim]")
+    if fmt is OutputFormat.table:
+        emit_rows(rows, columns, fmt, title="ingest")
+        for result in summary.files:
+            if result.message and result.status != "ignored":
+                colour = "red" if result.status == "failed" else "dim"
+                err.print(f"[{colour}]{result.status}[/{colour}] {result.path}: {result.message}", highlight=False)
+    else:
+        emit_rows(rows, [*columns, "message"], fmt)
     if summary.failed:
         raise typer.Exit(1)
 

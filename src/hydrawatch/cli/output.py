@@ -30,6 +30,18 @@ def _plain(value: object) -> object:
     return value
 
 
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    return str(_plain(value))
+
+
 def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: OutputFormat, title: str | None = None) -> None:
     if fmt is OutputFormat.jsonl:
         for row in rows:
@@ -43,11 +55,14 @@ def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: OutputFormat, t
         for row in rows:
             writer.writerow([_plain(row.get(c)) for c in columns])
     else:
+        rows = list(rows)
         table = Table(title=title)
+        # Numbers stay on one line; text folds when the terminal is narrow.
         for column in columns:
-            table.add_column(column, overflow="fold")
+            numeric = bool(rows) and all(isinstance(r.get(column), (int, float)) for r in rows)
+            table.add_column(column.replace("_", " "), overflow="fold", no_wrap=numeric, justify="right" if numeric else "left")
         for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(_plain(row.get(c))) for c in columns))
+            table.add_row(*(_cell(row.get(c)) for c in columns))
         out.print(table)
 
 

@@ -46,9 +46,11 @@ def detect(path: Path, sample: Sample | None = None) -> Source:
             f"{path}: a Parquet file. hydrawatch imports its own Parquet exports as a whole folder "
             "(the folder with manifest.json that `hydrawatch export --out DIR` writes)."
         )
-    what = "an empty file" if not sample.head.strip() and not sample.is_dir else f"{sample.first_line[:60]!r}"
+    what = "is empty" if not sample.head.strip() and not sample.is_dir else f"starts with {sample.first_line[:40]!r}"
+    names = ", ".join([*(source.name for source in SOURCES), "hydrawatch-parquet"])
     raise UnknownFormatError(
-        f"{path}: not a format hydrawatch understands (starts with {what}). Understood formats:\n{formats_help()}"
+        f"not a format hydrawatch understands (the file {what}). "
+        f"Understood formats: {names}; `hydrawatch formats` describes each."
     )
 
 

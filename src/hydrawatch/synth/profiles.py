@@ -55,8 +55,22 @@ class Profiles:
                 texts["location"][account], texts["avatar_url"][account], texts["profile_url"][account],
                 self._protected[account], self._verified[account])
 
+    def version_at(self, account: int, at_ms: int) -> int:
+        """The version number of the state at ``at_ms`` (0 for the state at creation; equal
+        states share a number)."""
+        history = self._versions.get(account)
+        if history is None:
+            return 0
+        return history[2][bisect.bisect_right(history[0], at_ms)]
+
+    def state_of(self, account: int, version: int) -> ProfileState:
+        history = self._versions.get(account)
+        if history is None:
+            return self.base_state(account)
+        return history[1][history[2].index(version)]
+
     def state_at(self, account: int, at_ms: int) -> tuple[ProfileState, int]:
-        """The state at ``at_ms`` and its version number (0 for the state at creation)."""
+        """The state at ``at_ms`` and its version number."""
         history = self._versions.get(account)
         if history is None:
             return self.base_state(account), 0

@@ -8,6 +8,8 @@ value never depends on how many draws happened before it.
 
 from __future__ import annotations
 
+import base64
+
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -16,8 +18,6 @@ import numpy as np
 T = TypeVar("T")
 
 _MASK64 = (1 << 64) - 1
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_LOWER36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def stage_rng(seed: int, stage: int) -> np.random.Generator:
@@ -88,19 +88,27 @@ def mix64(value: int) -> int:
     return value ^ (value >> 31)
 
 
-def token(value: int, length: int, alphabet: str = _BASE62) -> str:
-    """A ``length``-character token derived from ``value`` (same value, same token)."""
-    state = mix64(value)
-    characters = []
-    base = len(alphabet)
-    for _ in range(length):
-        if state < base:
-            state = mix64(state + value + length)
-        state, digit = divmod(state, base)
-        characters.append(alphabet[digit])
-    return "".join(characters)
+def _digest(value: int, length: int) -> bytes:
+    """``length`` pseudo-random bytes derived from ``value``."""
+    if length <= 8:
+        return mix64(value).to_bytes(8, "little")[:length]
+    words = (length + 7) // 8
+    return b"".join(mix64(value * 0x9E3779B97F4A7C15 + i).to_bytes(8, "little") for i in range(words))[:length]
+
+
+# Base64 and base32 are fast C encoders; folding their two symbols that are not letters or
+# digits keeps tokens alphanumeric (t.co codes, file names).
+_BASE62_FOLD = str.maketrans({"+": "Q", "/": "z", "=": "x"})
+
+
+def token(value: int, length: int) -> str:
+    """A ``length``-character alphanumeric token derived from ``value`` (same value, same
+    token)."""
+    encoded = base64.b64encode(_digest(value, (length * 6 + 7) // 8)).decode("ascii")
+    return encoded.translate(_BASE62_FOLD)[:length]
 
 
 def lower_token(value: int, length: int) -> str:
     """Like :func:`token` but lower-case letters and digits only (URL slugs, handles)."""
-    return token(value, length, _LOWER36)
+    encoded = base64.b32encode(_digest(value, (length * 5 + 7) // 8)).decode("ascii")
+    return encoded.lower().replace("=", "x")[:length]

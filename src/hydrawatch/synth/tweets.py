@@ -36,6 +36,9 @@ TWARC_VERSION = "2.14.0"
 PAGE_SIZE = 100
 _CHUNK = 20_000
 _FLUSH_BYTES = 4 << 20
+# User objects are rebuilt from a cache of their static part; clearing it now and then
+# bounds memory on million-account worlds.
+_STATIC_USER_CACHE = 200_000
 _SOURCES = ("Twitter for Android", "Twitter for iPhone", "Twitter Web Client", "TweetDeck", "Twitter Lite")
 
 
@@ -96,6 +99,7 @@ class TweetWriter:
         self._listed = table.listed.tolist()
         self._role = table.role.tolist()
         self._cache: dict[int, dict[str, object]] = {}
+        self._static_users: dict[int, dict[str, object]] = {}
         refs = posts.ref[posts.ref >= 0]
         self._remaining = np.bincount(refs, minlength=len(posts)).astype(np.int32)
         kinds = posts.kind[posts.ref >= 0]
@@ -108,7 +112,10 @@ class TweetWriter:
     def write_flat(self, out: IO[bytes], progress: Callable[[int, int], None]) -> TweetStats:
         lines: list[bytes] = []
         size = 0
+        twarc = self._twarc(0)
         for index, row in enumerate(self._rows(progress)):
+            if index % PAGE_SIZE == 0:
+                twarc = self._twarc(index // PAGE_SIZE)
             record = dict(row.base)
             record["author"] = row.author[2]
             if row.reference is not None:
@@ -121,7 +128,7 @@ class TweetWriter:
                 record["in_reply_to_user"] = row.in_reply_to[2]
             if row.media is not None:
                 record["attachments"] = {**record["attachments"], "media": [row.media]}  # type: ignore[dict-item]
-            record["__twarc"] = self._twarc(index // PAGE_SIZE)
+            record["__twarc"] = twarc
             line = orjson.dumps(record) + b"\n"
             lines.append(line)
             size += len(line)
@@ -271,24 +278,38 @@ class TweetWriter:
 
     def _user(self, account: int, when: int, counts: tuple[int, int, int]) -> tuple[int, int, dict[str, object]]:
         """(account, version, user object) as the profile was at ``when``."""
-        state, version = self.profiles.state_at(account, when)
-        self.stats.profile_versions.add((account << 12) | version)
+        version = self.profiles.version_at(account, when)
+        key = (account << 12) | version
+        self.stats.profile_versions.add(key)
         self.seen[account] = True
+        static = self._static_users.get(key)
+        if static is None:
+            if len(self._static_users) >= _STATIC_USER_CACHE:
+                self._static_users.clear()
+            static = self._static_users[key] = self._static_user(account, version)
+        user = static.copy()
         followers, following, posted = counts
+        user["public_metrics"] = {"followers_count": followers, "following_count": following,
+                                  "tweet_count": posted, "listed_count": self._listed[account]}
+        return account, version, user
+
+    def _static_user(self, account: int, version: int) -> dict[str, object]:
+        """The parts of a user object that only change with the profile version; the
+        ``public_metrics`` slot keeps the key order and is filled per tweet."""
+        state = self.profiles.state_of(account, version)
+        url = profile_tco(account, state[5]) if state[5] else ""
         user: dict[str, object] = {
             "id": self.account_ids[account], "username": state[0], "name": state[1],
             "created_at": self._created_iso[account], "description": state[2],
-            "profile_image_url": state[4], "protected": state[6], "verified": state[7],
-            "url": profile_tco(account, state[5]) if state[5] else "",
-            "public_metrics": {"followers_count": followers, "following_count": following,
-                               "tweet_count": posted, "listed_count": self._listed[account]},
+            "profile_image_url": state[4], "protected": state[6], "verified": state[7], "url": url,
+            "public_metrics": None,
         }
         if state[3]:
             user["location"] = state[3]
         if state[5]:
-            user["entities"] = {"url": {"urls": [{"start": 0, "end": 23, "url": user["url"],
-                                                  "expanded_url": state[5], "display_url": display_url(state[5])}]}}
-        return account, version, user
+            user["entities"] = {"url": {"urls": [{"start": 0, "end": 23, "url": url, "expanded_url": state[5],
+                                                  "display_url": display_url(state[5])}]}}
+        return user
 
 
 class _Page:

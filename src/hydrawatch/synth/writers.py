@@ -101,7 +101,8 @@ def _accounts(path: Path, table: AccountTable, activity: Activity, account_ids: 
               final_status: dict[int, str], suspended_at: dict[int, int]) -> int:
     created = iso_many(table.created_ms)
     columns = {name: getattr(table, name).tolist() for name in
-               ("person", "group", "role", "community", "language", "generation", "predecessor", "mutation")}
+               ("person", "group", "role", "community", "language", "generation", "predecessor", "mutation",
+                "mimics")}
     order = np.argsort(np.array([int(value) for value in account_ids], dtype=np.int64), kind="stable")
     # Outlets locked before the window and never flipped stay protected.
     default_status = np.where(table.protected_media & (table.generation == 0), "protected", "active").tolist()
@@ -109,7 +110,7 @@ def _accounts(path: Path, table: AccountTable, activity: Activity, account_ids: 
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(("account_id", "username", "display_name", "person_id", "group", "role", "community",
                          "language", "created_at", "suspended_at", "generation", "predecessor_id", "mutation",
-                         "promoted_by", "status_at_end"))
+                         "promoted_by", "status_at_end", "resembles"))
         for account in order.tolist():
             group = columns["group"][account]
             role = columns["role"][account]
@@ -124,6 +125,7 @@ def _accounts(path: Path, table: AccountTable, activity: Activity, account_ids: 
                 columns["generation"][account], account_ids[predecessor] if predecessor >= 0 else "",
                 MUTATIONS[mutation] if mutation >= 0 else "", ";".join(account_ids[a] for a in promoters),
                 final_status.get(account, default_status[account]),
+                account_ids[columns["mimics"][account]] if columns["mimics"][account] >= 0 else "",
             ))
     return table.size
 

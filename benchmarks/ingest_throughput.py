@@ -1,0 +1,124 @@
+"""Ingest throughput and peak memory, beside DuckDB's own read_json_auto of the same file.
+
+    python benchmarks/ingest_throughput.py [--accounts 1000000] [--network 30000] [--days 120]
+
+Generates (once, cached under benchmarks/.cache/) a synthetic world and times, each in its own
+process so that peak memory is measured per run:
+
+* reference: ``CREATE TABLE t AS SELECT * FROM read_json_auto('tweets.jsonl')`` in a fresh
+  DuckDB file (DuckDB parses the file on every core and stores it; it does none of hydrawatch's
+  work: no entities, profile versions, de-duplication or bad-record reports);
+* hydrawatch: ``ingest_paths`` of the same tweets file into a fresh store (fast reader);
+* hydrawatch, exact reader only (``--exact``; slow, off by default at this size).
+
+Prints posts/s, the ratio to the reference and peak RSS, and writes benchmarks/results/ingest.json.
+Target (issue 2): within 3x of the reference and under 6 GB peak memory on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+RESULTS = HERE / "results"
+
+# Each child prints its result and its own peak RSS (DuckDB's memory is in-process).
+PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+
+REFERENCE = f"""
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute(f"CREATE TABLE t AS SELECT * FROM read_json_auto('{{sys.argv[2]}}')")
+print(con.execute("SELECT count(*) FROM t").fetchone()[0])
+con.close()
+{PEAK}
+"""
+
+HYDRAWATCH = f"""
+import sys
+from hydrawatch.ingest import ingest_paths
+from hydrawatch.store.duck import Store
+with Store(sys.argv[1], memory_limit=sys.argv[4]) as store:
+    summary = ingest_paths(store, [sys.argv[2]], fast=sys.argv[3] == "fast")
+    print(store.stats()["posts"])
+{PEAK}
+"""
+
+
+def run_measured(label: str, code: str, *args: str) -> dict:
+    """Run ``code`` in a fresh interpreter; return wall time, peak RSS and its stdout."""
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if proc.returncode:
+        raise SystemExit(f"{label} failed:\n{proc.stderr[-3000:]}")
+    output, peak_kb = proc.stdout.split()[-2:]
+    return {"label": label, "seconds": seconds, "peak_rss_mb": int(peak_kb) / 1024, "output": output}
+
+
+def world(accounts: int, network: int, days: int, seed: int) -> Path:
+    out = CACHE / f"world-a{accounts}-n{network}-d{days}-s{seed}"
+    if not (out / "truth" / "summary.json").exists():
+        from hydrawatch.synth import WorldConfig, generate
+
+        print(f"generating {out} (cached for later runs) ...", flush=True)
+        started = time.perf_counter()
+        generate(WorldConfig(seed=seed, accounts=accounts, network=network, days=days), out)
+        print(f"  generated in {time.perf_counter() - started:,.0f} s", flush=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--network", type=int, default=30_000)
+    parser.add_argument("--days", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit for hydrawatch's store")
+    parser.add_argument("--exact", action="store_true", help="also time the exact (reference) reader")
+    args = parser.parse_args()
+
+    folder = world(args.accounts, args.network, args.days, args.seed)
+    tweets = folder / "tweets.jsonl"
+    truth = json.loads((folder / "truth" / "summary.json").read_text())["counts"]
+    size_gb = tweets.stat().st_size / 1e9
+    print(f"world: {truth['posts']:,} posts by {truth['accounts']:,} accounts; tweets file {size_gb:,.2f} GB")
+
+    scratch = CACHE / "scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    runs = [run_measured("duckdb read_json_auto (reference)", REFERENCE, str(scratch / "ref.duckdb"), str(tweets))]
+    runs.append(run_measured("hydrawatch ingest", HYDRAWATCH, str(scratch / "hw.duckdb"), str(tweets), "fast", args.memory_limit))
+    if args.exact:
+        runs.append(run_measured("hydrawatch ingest, exact reader", HYDRAWATCH, str(scratch / "hw-exact.duckdb"), str(tweets), "exact", args.memory_limit))
+    shutil.rmtree(scratch, ignore_errors=True)
+
+    reference = runs[0]["seconds"]
+    posts = truth["posts"]
+    print(f"\n{'run':<36} {'seconds':>9} {'posts/s':>12} {'x reference':>12} {'peak RSS':>10}")
+    for run in runs:
+        run["posts_per_second"] = posts / run["seconds"]
+        run["ratio_to_reference"] = run["seconds"] / reference
+        print(
+            f"{run['label']:<36} {run['seconds']:>9,.1f} {run['posts_per_second']:>12,.0f} "
+            f"{run['ratio_to_reference']:>11.2f}x {run['peak_rss_mb'] / 1024:>8.2f} GB"
+        )
+    hydrawatch_run = runs[1]
+    if hydrawatch_run["output"] != str(posts):
+        print(f"WARNING: hydrawatch stored {hydrawatch_run['output']} posts, the world has {posts}")
+    RESULTS.mkdir(exist_ok=True)
+    report = {"world": str(folder), "posts": posts, "accounts": truth["accounts"], "tweets_gb": size_gb, "runs": runs}
+    (RESULTS / "ingest.json").write_text(json.dumps(report, indent=2))
+    ok = hydrawatch_run["ratio_to_reference"] <= 3.0 and hydrawatch_run["peak_rss_mb"] < 6 * 1024
+    print(f"\ntarget (within 3x of the reference, under 6 GB): {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""Run every benchmark (make bench). Each script measures against a baseline in the same run
+and prints ratios; results land in benchmarks/results/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = ["ingest_throughput.py"]
+
+if __name__ == "__main__":
+    failed = []
+    for script in SCRIPTS:
+        print(f"\n=== {script} ===", flush=True)
+        if subprocess.run([sys.executable, str(HERE / script), *sys.argv[1:]]).returncode:
+            failed.append(script)
+    sys.exit(1 if failed else 0)
