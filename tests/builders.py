@@ -43,3 +43,8 @@ def flat_tweet(tid: str, uid: str, username: str, text: str = "hello #tag @other
 
 def jsonl(objects) -> bytes:
     return b"".join(orjson.dumps(o) + b"\n" for o in objects)
+
+
+def reference(kind: str, tweet: dict) -> dict:
+    """A referenced tweet as twarc2 flatten writes it: the tweet's fields merged into the reference."""
+    return {"type": kind, **tweet}

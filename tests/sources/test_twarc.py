@@ -11,7 +11,7 @@ from hydrawatch.core.model import AccountRef, EntityKind, Post, PostKind, Profil
 from hydrawatch.sources import ProblemLog, detect
 from hydrawatch.sources.twarc import TwarcFlatSource, TwarcPagesSource
 
-from builders import flat_tweet, jsonl, user
+from builders import flat_tweet, jsonl, reference, user
 
 
 def read(source, path: Path):
@@ -41,7 +41,7 @@ def test_retweet_expands_original_with_its_author(tmp_path):
     original = flat_tweet("1", "10", "media_one", text="release 4")
     retweet = flat_tweet(
         "2", "20", "amp_two", text="RT @media_one: release 4",
-        referenced_tweets=[{"type": "retweeted", "id": "1", "tweet": original}],
+        referenced_tweets=[reference("retweeted", original)],
     )
     path = tmp_path / "t.jsonl"
     path.write_bytes(jsonl([retweet]))
@@ -50,8 +50,22 @@ def test_retweet_expands_original_with_its_author(tmp_path):
     assert set(posts) == {"1", "2"}
     assert posts["2"].kind is PostKind.REPOST and posts["2"].reposted_post_id == "1"
     assert posts["2"].referenced_account_id == "10"
-    assert posts["1"].source.pointer == "/referenced_tweets/0/tweet"
+    assert posts["1"].source.pointer == "/referenced_tweets/0"
     assert {r.username for r in records if isinstance(r, ProfileVersion)} == {"media_one", "amp_two"}
+
+
+def test_missing_expansions_as_twarc_writes_them(tmp_path):
+    """twarc2 flatten writes {} for users missing from includes and leaves references to
+    tweets missing from includes as bare {type, id}."""
+    tweet = flat_tweet("9", "90", "x", author={}, in_reply_to_user={}, in_reply_to_user_id="91",
+                       referenced_tweets=[{"type": "replied_to", "id": "8"}])
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(jsonl([tweet]))
+    records, problems = read(TwarcFlatSource(), path)
+    assert problems.count == 0
+    assert [r.post_id for r in records if isinstance(r, Post)] == ["9"]
+    assert not [r for r in records if isinstance(r, ProfileVersion)]
+    assert {r.account_id for r in records if isinstance(r, AccountRef)} == {"90", "91", "999"}
 
 
 def test_reply_and_quote_kinds(tmp_path):
@@ -178,3 +192,28 @@ def test_invalid_utf8_line_is_reported_alone(tmp_path):
     records, problems = read(TwarcFlatSource(), path)
     assert [r.post_id for r in records if isinstance(r, Post)] == ["1", "3"]
     assert problems.count == 1 and problems.kept[0].source.line == 2
+
+
+def _page(ids: list[str]) -> dict:
+    return {
+        "data": [{"id": i, "text": f"post {i}", "author_id": "50", "created_at": "2015-01-01T00:00:00.000Z"} for i in ids],
+        "includes": {"users": [user("50", "a")]},
+        "meta": {"result_count": len(ids)},
+    }
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(layout=st.lists(st.one_of(st.just(None), garbage_lines), min_size=1, max_size=20))
+def test_pages_garbage_loses_no_valid_tweet(tmp_path, layout):
+    lines, expected = [], []
+    for index, item in enumerate(layout):
+        if item is None:
+            ids = [f"{index}-{k}" for k in range(3)]
+            lines.append(orjson.dumps(_page(ids)))
+            expected.extend(ids)
+        elif not _is_tweet(item):
+            lines.append(item)
+    path = tmp_path / "pages.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    records, _ = read(TwarcPagesSource(), path)
+    assert [r.post_id for r in records if isinstance(r, Post)] == expected

@@ -6,7 +6,7 @@ import copy
 import gzip
 
 import orjson
-from builders import flat_tweet, jsonl, user
+from builders import flat_tweet, jsonl, reference, user
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,11 +38,11 @@ def both_ways(tmp_path, data: bytes, name: str = "tweets.jsonl"):
 
 def rich_tweets() -> list[dict]:
     original = flat_tweet("100", "1", "media_one", text="release 7 #Zephyr", attachments={"media": [{"media_key": "3_1", "type": "photo", "url": "https://pbs.twimg.com/media/a.jpg"}]})
-    quoted = flat_tweet("101", "2", "news_desk", text="report", referenced_tweets=[{"type": "quoted", "id": "100", "tweet": copy.deepcopy(original)}])
-    retweet = flat_tweet("102", "3", "amp", text="RT @media_one: release 7", referenced_tweets=[{"type": "retweeted", "id": "101", "tweet": copy.deepcopy(quoted)}])
+    quoted = flat_tweet("101", "2", "news_desk", text="report", referenced_tweets=[reference("quoted", copy.deepcopy(original))])
+    retweet = flat_tweet("102", "3", "amp", text="RT @media_one: release 7", referenced_tweets=[reference("retweeted", copy.deepcopy(quoted))])
     reply = flat_tweet(
         "103", "4", "asker", text="@media_one where?", in_reply_to_user_id="1", in_reply_to_user=user("1", "media_one"),
-        referenced_tweets=[{"type": "replied_to", "id": "100", "tweet": copy.deepcopy(original)}, {"type": "quoted", "id": "101"}],
+        referenced_tweets=[reference("replied_to", copy.deepcopy(original)), {"type": "quoted", "id": "101"}],
     )
     no_id_mention = flat_tweet("104", "5", "plain", entities={"mentions": [{"username": "Someone_Else"}], "urls": [{"url": "https://t.co/a", "expanded_url": ""}]})
     no_author = {"id": "105", "text": "bare", "author_id": "6", "created_at": "2015-02-01T00:00:00Z"}
@@ -93,7 +93,7 @@ def test_damage_same_both_ways(tmp_path):
 def deep_tweet(depth: int) -> dict:
     tweet = flat_tweet(f"d{depth}", "1", "u")
     if depth:
-        tweet["referenced_tweets"] = [{"type": "quoted", "id": f"d{depth - 1}", "tweet": deep_tweet(depth - 1)}]
+        tweet["referenced_tweets"] = [reference("quoted", deep_tweet(depth - 1))]
     return tweet
 
 
@@ -120,8 +120,10 @@ MUTATIONS = [
     lambda t: {**t, "text": None},
     lambda t: {**t, "author": None},
     lambda t: {**t, "author": {**t["author"], "protected": "yes"}},
-    lambda t: {**t, "referenced_tweets": [{"type": "retweeted", "id": "1", "tweet": {"id": "1", "author_id": "2", "text": "x"}}]},
-    lambda t: {**t, "referenced_tweets": [{"type": "quoted", "id": "1", "tweet": "not a tweet"}]},
+    lambda t: {**t, "referenced_tweets": [{"type": "retweeted", "id": "1", "author_id": "2", "text": "x"}]},
+    lambda t: {**t, "referenced_tweets": [{"type": "quoted", "id": "1", "author_id": "", "author": {}, "text": None}]},
+    lambda t: {**t, "referenced_tweets": [{"type": "quoted", "id": "1", "text": "no author"}]},
+    lambda t: {**t, "author": {}, "in_reply_to_user": {"id": None, "username": "x"}},
     lambda t: {**t, "lang": 5},
 ]
 

@@ -182,3 +182,19 @@ def test_problems_are_stored_with_file_and_line(store, tmp_path):
     (row,) = store.problems()
     assert row[0] == str(path) and row[1] == 2 and "not valid JSON" in row[3]
     assert orjson.loads(store.con.execute("SELECT added FROM ingests").fetchone()[0])["posts"] == 2
+
+
+def test_damaged_export_is_refused_and_store_unchanged(store, tmp_path):
+    ingest_paths(store, small_inputs(tmp_path))
+    folder = tmp_path / "export"
+    export_parquet(store, folder)
+    posts = folder / "posts.parquet"
+    data = bytearray(posts.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    posts.write_bytes(bytes(data))
+    with Store(tmp_path / "target.duckdb") as target:
+        before = target.stats()
+        result = ingest_paths(target, [folder])
+        assert result.files[0].status == "failed"
+        assert "does not match its manifest checksum" in result.files[0].message
+        assert target.stats() == before

@@ -3,7 +3,8 @@
 Two layouts, one reader:
 
 * **flattened** (``twarc2 flatten``): one tweet per line, with ``author``, ``in_reply_to_user``
-  and ``referenced_tweets[].tweet`` expanded in place;
+  and media expanded in place, and each referenced tweet's fields merged into its entry of
+  ``referenced_tweets`` (next to its ``type`` and ``id``);
 * **response pages** (what ``twarc2 search`` writes): one API response per line, tweets in
   ``data`` and the expansions in ``includes.users`` / ``includes.tweets`` / ``includes.media``.
 
@@ -205,27 +206,38 @@ def convert_flat_tweet(tweet: dict, source: SourceRef, problems: ProblemLog | No
     return records
 
 
+def is_expanded(reference: object) -> bool:
+    """twarc2 flatten merges a referenced tweet's fields into its reference
+    (``{"type": "retweeted", "id": ..., "text": ..., "author": {...}}``); a reference to a
+    tweet that was not in the response's includes keeps only ``type`` and ``id``."""
+    return isinstance(reference, dict) and (reference.get("author_id") is not None or reference.get("text") is not None)
+
+
+def _known_user(user: object) -> bool:
+    # twarc2 flatten writes {} for a user missing from the response's includes.
+    return isinstance(user, dict) and user.get("id") is not None
+
+
 def _convert_flat(tweet: dict, source: SourceRef, records: list[Record], depth: int) -> None:
     if depth > 3:  # quote of a quote of a quote: the API does not expand deeper
         return
     referenced_authors: dict[str, str] = {}
     for index, ref in enumerate(tweet.get("referenced_tweets") or ()):
-        inner = ref.get("tweet")
-        if isinstance(inner, dict):
-            inner_source = SourceRef(source.file, source.line, f"{source.pointer or ''}/referenced_tweets/{index}/tweet")
-            _convert_flat(inner, inner_source, records, depth + 1)
-            inner_author = inner.get("author_id") or (inner.get("author") or {}).get("id")
+        if is_expanded(ref):
+            inner_source = SourceRef(source.file, source.line, f"{source.pointer or ''}/referenced_tweets/{index}")
+            _convert_flat(ref, inner_source, records, depth + 1)
+            inner_author = ref.get("author_id") or (ref.get("author") or {}).get("id")
             if inner_author is not None:
                 referenced_authors[as_id(ref.get("id"), "referenced tweet id")] = as_id(inner_author, "author id")
     media = (tweet.get("attachments") or {}).get("media")
     post = _post(tweet, source, media if isinstance(media, list) else None, referenced_authors)
     author = tweet.get("author")
-    if isinstance(author, dict):
+    if _known_user(author):
         records.append(profile_from_user(author, post.created_at, source))
     else:
         records.append(AccountRef(PLATFORM, post.account_id, None, post.created_at, source))
     reply_user = tweet.get("in_reply_to_user")
-    if isinstance(reply_user, dict):
+    if _known_user(reply_user):
         records.append(profile_from_user(reply_user, post.created_at, source))
     records.append(post)
     records.extend(_mention_refs(post, source))

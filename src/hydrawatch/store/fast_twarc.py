@@ -53,16 +53,20 @@ _TWEET_FIELDS = [
 ]
 
 
-def _tweet_type(depth: int) -> pa.StructType:
-    if depth < MAX_DEPTH:
-        inner: pa.DataType = _tweet_type(depth + 1)
-    else:  # below the deepest converted tweet only its author id is read
-        inner = pa.struct([("author_id", _S), ("author", pa.struct([("id", _S)]))])
-    reference = pa.struct([("type", _S), ("id", _S), ("tweet", inner)])
-    return pa.struct([*_TWEET_FIELDS, ("referenced_tweets", pa.list_(reference))])
+def _tweet_fields(depth: int) -> list[tuple[str, pa.DataType]]:
+    return [*_TWEET_FIELDS, ("referenced_tweets", pa.list_(_reference_type(depth + 1)))]
 
 
-SCHEMA = pa.schema(list(_tweet_type(0)))
+def _reference_type(depth: int) -> pa.StructType:
+    """twarc2 flatten merges a referenced tweet's fields into its reference, so a reference at
+    a converted depth is a whole tweet plus its ``type``; below the deepest converted tweet
+    only what the exact reader reads there (whether it is expanded, and its author id)."""
+    if depth <= MAX_DEPTH:
+        return pa.struct([("type", _S), *_tweet_fields(depth)])
+    return pa.struct([("type", _S), ("id", _S), ("text", _S), ("author_id", _S), ("author", pa.struct([("id", _S)]))])
+
+
+SCHEMA = pa.schema(_tweet_fields(0))
 _PARSE = pa_json.ParseOptions(explicit_schema=SCHEMA, unexpected_field_behavior="ignore", newlines_in_values=False)
 
 _ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{3}|\.[0-9]{6})?(Z|[+-][0-9]{2}:[0-9]{2})"
@@ -71,7 +75,7 @@ _WORD_ID = "[0-9A-Za-z_-]+"
 MACROS = f"""
 CREATE OR REPLACE TEMP MACRO hw_id_ok(x) AS coalesce(regexp_full_match(x, '{_WORD_ID}'), false);
 CREATE OR REPLACE TEMP MACRO hw_time_ok(x) AS (x IS NULL OR (regexp_full_match(x, '{_ISO}') AND TRY_CAST(x AS TIMESTAMPTZ) IS NOT NULL));
-CREATE OR REPLACE TEMP MACRO hw_user_ok(u) AS (u IS NULL OR (hw_id_ok(u.id) AND hw_time_ok(u.created_at)));
+CREATE OR REPLACE TEMP MACRO hw_user_ok(u) AS (u IS NULL OR u.id IS NULL OR (hw_id_ok(u.id) AND hw_time_ok(u.created_at)));
 CREATE OR REPLACE TEMP MACRO hw_author_id(author_id, author) AS
     CASE WHEN author_id IS NOT NULL AND author_id <> '' THEN author_id ELSE author.id END;
 """
@@ -154,7 +158,11 @@ def flatten_fragments(table: pa.Table) -> tuple[pa.Table, pa.Table]:
         flat = lists.flatten()
         starts = lists.offsets.to_numpy()[:-1]
         ref_index = np.arange(len(flat), dtype=np.int64) + starts[0] - starts[parents] if len(flat) else np.zeros(0, np.int64)
-        inner = pc.struct_field(flat, "tweet")
+        # An expanded reference is the referenced tweet itself (see sources.twarc.is_expanded).
+        expanded = pc.and_(
+            flat.is_valid(),
+            pc.or_(pc.is_valid(pc.struct_field(flat, "author_id")), pc.is_valid(pc.struct_field(flat, "text"))),
+        )
         reference_tables.append(
             pa.table(
                 {
@@ -163,23 +171,23 @@ def flatten_fragments(table: pa.Table) -> tuple[pa.Table, pa.Table]:
                     "ref_valid": flat.is_valid(),
                     "type": pc.struct_field(flat, "type"),
                     "ref_id": pc.struct_field(flat, "id"),
-                    "tweet_valid": inner.is_valid(),
-                    "inner_author_id": pc.struct_field(inner, "author_id"),
-                    "inner_author_sid": pc.struct_field(pc.struct_field(inner, "author"), "id"),
+                    "tweet_valid": expanded,
+                    "inner_author_id": pc.struct_field(flat, "author_id"),
+                    "inner_author_sid": pc.struct_field(pc.struct_field(flat, "author"), "id"),
                 }
             )
         )
         if depth == MAX_DEPTH:
             break
-        keep = inner.is_valid().to_numpy(zero_copy_only=False)
+        keep = expanded.to_numpy(zero_copy_only=False)
         if not keep.any():
             break
         kept_parents = parents[keep]
         kept_index = ref_index[keep]
-        tweets = inner.filter(pa.array(keep))
+        tweets = flat.filter(pa.array(keep))
         line_numbers = line_numbers[kept_parents]
         pointers = [
-            f"{pointers[p] or ''}/referenced_tweets/{i}/tweet" for p, i in zip(kept_parents.tolist(), kept_index.tolist())
+            f"{pointers[p] or ''}/referenced_tweets/{i}" for p, i in zip(kept_parents.tolist(), kept_index.tolist())
         ]
         frag_ids = np.arange(next_frag, next_frag + len(tweets), dtype=np.int64)
         next_frag += len(tweets)
@@ -278,9 +286,9 @@ def _stage(con: duckdb.DuckDBPyConnection, file_id: int) -> int:
                u.public_metrics.followers_count, u.public_metrics.following_count, u.public_metrics.tweet_count,
                u.public_metrics.listed_count, {file_id}, line_number
         FROM (
-            SELECT line_number, created_at, author AS u FROM fx_ok WHERE author IS NOT NULL
+            SELECT line_number, created_at, author AS u FROM fx_ok WHERE author.id IS NOT NULL
             UNION ALL
-            SELECT line_number, created_at, in_reply_to_user FROM fx_ok WHERE in_reply_to_user IS NOT NULL)
+            SELECT line_number, created_at, in_reply_to_user FROM fx_ok WHERE in_reply_to_user.id IS NOT NULL)
         """,
     )
     staged += _rows(
@@ -288,7 +296,7 @@ def _stage(con: duckdb.DuckDBPyConnection, file_id: int) -> int:
         f"""
         INSERT INTO stage_accounts
         SELECT '{PLATFORM}', account_id, username, TRY_CAST(seen_at AS TIMESTAMPTZ), {file_id}, line_number FROM (
-            SELECT line_number, account_id, NULL AS username, created_at AS seen_at FROM fx_ok WHERE author IS NULL
+            SELECT line_number, account_id, NULL AS username, created_at AS seen_at FROM fx_ok WHERE author.id IS NULL
             UNION ALL
             SELECT line_number, m.target, nullif(m.username, ''), created_at FROM (
                 SELECT line_number, created_at, unnest({_MENTIONS}) AS m FROM fx_ok)
