@@ -27,6 +27,7 @@ from .kinds import (
     DIASPORA,
     FIGHTER,
     FRIENDICA,
+    GENERAL,
     GROUPS,
     JUSTPASTE,
     LINK_COUNTER,
@@ -56,6 +57,7 @@ from .kinds import (
     RETWEET,
     RETWEET_PURPOSE,
     ROLES,
+    SCRIPTURE,
     SELF_ANNOUNCE,
     SHOUTOUT,
     SPAM,
@@ -71,7 +73,7 @@ from .randomness import Dice
 
 # Probability of (original, retweet, quote, reply) per network role, then per group.
 _ROLE_KINDS = {
-    MEDIA: (0.75, 0.15, 0.05, 0.05), 1: (0.8, 0.12, 0.0, 0.08), PROVINCIAL: (0.65, 0.25, 0.05, 0.05),
+    MEDIA: (0.75, 0.15, 0.05, 0.05), SCRIPTURE: (0.8, 0.12, 0.0, 0.08), PROVINCIAL: (0.65, 0.25, 0.05, 0.05),
     AMPLIFIER: (0.15, 0.78, 0.02, 0.05), SHOUTOUT: (0.45, 0.45, 0.05, 0.05),
     RECRUITER: (0.55, 0.15, 0.0, 0.3), FIGHTER: (0.7, 0.22, 0.03, 0.05),
 }
@@ -298,7 +300,7 @@ def _purposes(schedule: _Schedule, authors: np.ndarray, times: np.ndarray, kinds
     roll = rng.random(n)
     original = kinds == ORIGINAL
     network = groups == NETWORK
-    purposes = np.full(n, 0, dtype=np.int8)
+    purposes = np.full(n, GENERAL, dtype=np.int8)
     links = np.full(n, -1, dtype=np.int8)
 
     migration = original & network & (roll < np.where(roles == MEDIA, 0.15, 0.1))
@@ -385,10 +387,10 @@ def _resolve_references(schedule: _Schedule, visibility: Visibility, first: int,
     duplicate = np.ones(regular.size, dtype=bool)
     duplicate[first_seen] = False
     valid &= ~(duplicate & (retweet_key >= 0))
-    invalid = regular[~valid]
+    invalid = regular[(kinds[regular] != ORIGINAL) & ~valid]
     refs[invalid] = -1
     kinds[invalid] = ORIGINAL
-    purposes[invalid] = np.where(table.group[authors[invalid]] == SPAM, SPAM_PURPOSE, 0)
+    purposes[invalid] = np.where(table.group[authors[invalid]] == SPAM, SPAM_PURPOSE, GENERAL)
     links[invalid] = np.where(table.group[authors[invalid]] == SPAM, LINK_SPAM, -1)
     for name, values in (("kind", kinds), ("purpose", purposes), ("ref", refs), ("link", links)):
         buffer.replace_column(name, values)

@@ -22,11 +22,6 @@ MS_PER_HOUR = 60 * MS_PER_MINUTE
 MS_PER_DAY = 24 * MS_PER_HOUR
 
 
-def unix_ms(moment: datetime) -> int:
-    """Unix milliseconds of a timezone-aware datetime."""
-    return int(moment.timestamp() * 1000)
-
-
 def iso_ms(ms: int) -> str:
     """``2015-03-01T12:34:56.000Z`` for Unix milliseconds, as the API writes ``created_at``."""
     moment = datetime.fromtimestamp(ms / 1000, tz=UTC)

@@ -18,6 +18,8 @@ EARLIEST_START = datetime(2014, 1, 1, tzinfo=UTC)
 # A world needs a few accounts of every role and group to show every phenomenon.
 MIN_NETWORK = 30
 MIN_ACCOUNTS = 300
+# Every non-network group gets a few accounts even when its fraction rounds to zero.
+MIN_OTHER_ACCOUNTS = 100
 
 DEFAULT_MUTATION_WEIGHTS: tuple[float, ...] = (0.24, 0.2, 0.12, 0.12, 0.17, 0.15)
 
@@ -36,8 +38,8 @@ class WorldConfig:
     Enforcement. A network account is suspended with a daily hazard that starts at
     ``suspension_hazard`` and grows linearly to ``suspension_hazard * (1 + hazard_growth)``
     on the last day; a returnee's hazard is ``returnee_hazard_multiplier`` times higher (the
-    platform knows the lineage). With the defaults a first account lives about 40 days and a
-    returnee about 20. ``mass_wave_day`` adds one day on which ``mass_wave_fraction`` of the
+    platform knows the lineage). With the defaults the median first account lives about 40
+    days, a returnee 10 to 16 (less for later generations). ``mass_wave_day`` adds one day on which ``mass_wave_fraction`` of the
     active network is suspended within a few hours.
 
     Returns. A suspended person comes back with ``return_probability`` (times
@@ -205,6 +207,11 @@ class WorldConfig:
             raise ConfigError(
                 f"network ({self.network}) must be less than accounts ({self.accounts}): "
                 "accounts counts every initial account, network included"
+            )
+        if self.accounts - self.network < MIN_OTHER_ACCOUNTS:
+            raise ConfigError(
+                f"accounts ({self.accounts}) must exceed network ({self.network}) by at least "
+                f"{MIN_OTHER_ACCOUNTS}, for the hard negatives and the ordinary background"
             )
         hard_negatives = (
             self.news_fraction

@@ -28,9 +28,6 @@ HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_]{4,15}$")
 _TRAILING_DIGITS = re.compile(r"(\d+)$")
 _HANDLE_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_"
 
-# Identity styles: who the account looks like, which decides handle and display-name shape.
-ARABIC_STYLE, ENGLISH_STYLE, NEWS_STYLE, SPAM_STYLE = range(4)
-
 
 def is_valid_handle(handle: str) -> bool:
     """True if Twitter would accept ``handle`` as a username."""
@@ -216,7 +213,12 @@ def _toggle_affix(handle: str, dice: Dice) -> str:
         stripped = handle[len(affix):] if affix.endswith("_") else handle[: -len(affix)]
         if len(stripped) >= MIN_HANDLE:
             return stripped
-    affix = dice.pick(vocab.AFFIXES)
+    # Prefer affixes that fit; a full handle first drops its number ("abu_x12" -> "abu_x_new").
+    fitting = [affix for affix in vocab.AFFIXES if len(handle) + len(affix) <= MAX_HANDLE]
+    if not fitting:
+        handle = _TRAILING_DIGITS.sub("", handle) or handle
+        fitting = [affix for affix in vocab.AFFIXES if len(handle) + len(affix) <= MAX_HANDLE] or ["2", "x"]
+    affix = dice.pick(fitting)
     if affix.endswith("_"):
         return _fit(handle, prefix=affix)
     return _fit(handle, affix)

@@ -36,7 +36,6 @@ from .kinds import (
     END_SUSPENDED,
     ENGLISH,
     LOOKALIKE,
-    MEDIA,
     MUTATIONS,
     NETWORK,
     NEVER_MS,
@@ -46,7 +45,6 @@ from .kinds import (
     PARODY,
     POLITICAL,
     RELIGIOUS,
-    SHOUTOUT,
     SPAM,
     TYPO,
 )
@@ -236,7 +234,7 @@ class Lifecycle:
         generation = int(table.columns["generation"][predecessor]) + 1
         style = table.copy_style(predecessor)
         style["rate"] = float(style["rate"]) * dice.lognormal(1.0, 0.2)
-        style["hour_peak"] = (float(style["hour_peak"]) + dice.lognormal(1.0, 0.5) - 1.0) % 24
+        style["hour_peak"] = (float(style["hour_peak"]) + dice.normal(0.0, 0.7)) % 24
         if dice.chance(0.15):
             style["signature"] = dice.below(64)
         reuse_image = dice.chance(self.config.avatar_reuse_probability)
@@ -452,12 +450,3 @@ class Lifecycle:
 def successor_salt(index: int) -> int:
     """Salt for a new account's avatar URL (distinct per account)."""
     return index * 31 + 7
-
-
-def shoutout_accounts(table: AccountTable) -> np.ndarray:
-    """Indices of all shoutout accounts (any generation)."""
-    return np.flatnonzero((table.group == NETWORK) & (table.role == SHOUTOUT))
-
-
-def media_accounts(table: AccountTable) -> np.ndarray:
-    return np.flatnonzero((table.group == NETWORK) & (table.role == MEDIA))

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import vocabulary as vocab
-from .clock import MS_PER_DAY, MS_PER_HOUR, TWITTER_EPOCH_MS
+from .clock import MS_PER_DAY, TWITTER_EPOCH_MS
 from .config import WorldConfig
 from .handles import (
-    ARABIC_STYLE,
     HandleRegistry,
     arabic_identity,
     clip_name,
@@ -41,6 +40,7 @@ from .kinds import (
     NEVER_MS,
     NEWS,
     ORDINARY,
+    PARODY,
     POLITICAL,
     PROVINCIAL,
     RECRUITER,
@@ -89,14 +89,14 @@ _TEXT_COLUMNS = ("username", "display_name", "bio", "location", "profile_url", "
 # Relative posting activity per group and per network role (an ordinary account is 1).
 GROUP_ACTIVITY = {
     NETWORK: 6.0, NEWS: 25.0, RELIGIOUS: 3.0, POLITICAL: 3.0, COUNTER: 4.0, RESEARCHER: 0.4,
-    LOOKALIKE: 1.0, 7: 3.0, SPAM: 8.0, ORDINARY: 1.0,
+    LOOKALIKE: 1.0, PARODY: 3.0, SPAM: 8.0, ORDINARY: 1.0,
 }
 ROLE_ACTIVITY = {MEDIA: 0.5, SCRIPTURE: 0.9, PROVINCIAL: 0.9, AMPLIFIER: 1.7, SHOUTOUT: 1.0,
                  RECRUITER: 0.9, FIGHTER: 0.9}
 ROLE_SHARES = (0.04, 0.1, 0.14, 0.36, 0.1, 0.1, 0.16)
 # Median follower counts outside the collected graph, by group (the collection is partial).
 _BASE_FOLLOWERS = {NETWORK: 300, NEWS: 20000, RELIGIOUS: 2000, POLITICAL: 800, COUNTER: 1500,
-                   RESEARCHER: 1500, LOOKALIKE: 80, 7: 150, SPAM: 30, ORDINARY: 80}
+                   RESEARCHER: 1500, LOOKALIKE: 80, PARODY: 150, SPAM: 30, ORDINARY: 80}
 DEFAULT_AVATAR = "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png"
 
 
@@ -341,6 +341,8 @@ def _network_structure(config: WorldConfig, rng: np.random.Generator) -> tuple[n
     roles[: len(ROLES)] = np.arange(len(ROLES))
     regions = np.where(rng.random(m) < 0.8, community_region[communities], rng.integers(0, len(vocab.REGIONS), m))
     languages = np.where(rng.random(m) < 0.75, community_language[communities], rng.choice([ARABIC, ENGLISH, MIXED], size=m))
+    # Outlets publish for both audiences more often than individuals do.
+    languages = np.where((roles == MEDIA) & (rng.random(m) < 0.5), MIXED, languages)
     return roles, communities, regions.astype(np.int16), languages.astype(np.int8)
 
 
@@ -393,27 +395,3 @@ def _profile_url(table: AccountTable, account: int, dice: Dice) -> str:
     if group == ORDINARY and dice.chance(0.03):
         return f"https://{table.texts['username'][account].lower().replace('_', '')}.example.com/"
     return ""
-
-
-def activity_hours(table: AccountTable) -> tuple[np.ndarray, np.ndarray]:
-    """Peak posting hour and spread per account (hours, UTC)."""
-    return table.hour_peak, table.hour_spread
-
-
-def created_or_start(table: AccountTable, start_ms: int) -> np.ndarray:
-    """When each account can first post in the window."""
-    return np.maximum(table.created_ms, start_ms)
-
-
-__all__ = [
-    "AccountTable",
-    "ARABIC_STYLE",
-    "DEFAULT_AVATAR",
-    "build_population",
-    "compose_bio",
-    "group_family",
-    "outlet_name",
-    "person_slug",
-    "telegram_url",
-    "MS_PER_HOUR",
-]

@@ -81,10 +81,6 @@ class Profiles:
     def handle_at(self, account: int, at_ms: int) -> str:
         return self.state_at(account, at_ms)[0][0]
 
-    def all_states(self, account: int) -> list[ProfileState]:
-        history = self._versions.get(account)
-        return [self.base_state(account)] if history is None else history[1]
-
 
 def profile_tco(account: int, expanded: str) -> str:
     """The t.co form of a profile URL (stable per account and URL)."""

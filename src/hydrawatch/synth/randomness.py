@@ -9,6 +9,7 @@ value never depends on how many draws happened before it.
 from __future__ import annotations
 
 import base64
+import math
 
 from collections.abc import Sequence
 from typing import TypeVar
@@ -70,14 +71,16 @@ class Dice:
         return len(weights) - 1
 
     def exponential(self, mean: float) -> float:
-        return -mean * np.log1p(-self.uniform())
+        return -mean * math.log1p(-self.uniform())
 
-    def lognormal(self, median: float, sigma: float) -> float:
+    def normal(self, mean: float, sd: float) -> float:
         # Box-Muller from two uniforms keeps every draw on the buffered stream.
         u1 = max(self.uniform(), 1e-12)
         u2 = self.uniform()
-        normal = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
-        return float(median * np.exp(sigma * normal))
+        return mean + sd * math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+    def lognormal(self, median: float, sigma: float) -> float:
+        return median * math.exp(self.normal(0.0, sigma))
 
 
 def mix64(value: int) -> int:

@@ -81,6 +81,12 @@ _PARSED = {(family, language): tuple(_parse(template) for template in templates[
            for family, templates in vocab.TEMPLATES.items() for language in (0, 1)}
 
 
+# Template families chosen by purpose alone; the others depend on group and role.
+_PURPOSE_FAMILY = {RELEASE: "release", TEASER: "media", MIGRATION: "migration", PROMOTION: "promotion",
+                   SELF_ANNOUNCE: "self_announce", QUESTION: "question", ANSWER: "answer",
+                   NEWS_QUOTE: "news_quote", SPAM_PURPOSE: "spam"}
+
+
 def display_url(url: str) -> str:
     """The shortened form the API shows: no scheme, no ``www.``, cut at 26 characters."""
     shown = url.split("://", 1)[-1]
@@ -260,11 +266,8 @@ class Composer:
 
     def _family(self, author: int, purpose: int) -> str:
         group = self._group[author]
-        by_purpose = {RELEASE: "release", TEASER: "media", MIGRATION: "migration", PROMOTION: "promotion",
-                      SELF_ANNOUNCE: "self_announce", QUESTION: "question", ANSWER: "answer",
-                      NEWS_QUOTE: "news_quote", SPAM_PURPOSE: "spam"}
-        if purpose in by_purpose:
-            return by_purpose[purpose]
+        if purpose in _PURPOSE_FAMILY:
+            return _PURPOSE_FAMILY[purpose]
         if purpose == COUNTER_REPLY:
             return "parody_reply" if group == PARODY else "counter_reply"
         if purpose == CHAT_REPLY:

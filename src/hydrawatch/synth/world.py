@@ -53,7 +53,11 @@ class WorldSummary:
 
 def generate(config: WorldConfig, out_dir: str | Path, progress: Progress | None = None) -> WorldSummary:
     """Simulate ``config`` and write it to ``out_dir`` (created if needed; files in it are
-    overwritten). ``progress(stage, done, total)`` is called now and then."""
+    overwritten).
+
+    ``progress(stage, done, total)`` is called at the start and end of each stage
+    (``population``, ``lifecycle``, ``follows``, ``activity``, ``compliance``, ``truth``) and
+    every 20,000 tweets (``tweets``) or 200,000 edges (``follows.csv``)."""
     report = progress or (lambda stage, done, total: None)
     out = Path(out_dir)
     truth = out / "truth"
@@ -87,8 +91,8 @@ def generate(config: WorldConfig, out_dir: str | Path, progress: Progress | None
     post_ids = snowflakes(posts.time_ms, POST_WORKER)
     profiles = Profiles(table, timeline)
     counts = Counts(table, graph.source, graph.target, graph.created_ms, posts, start_ms)
-    composer = Composer(config, table, Dice(stage_rng(seed, 8)), int((table.outlet[table.group == NETWORK] >= 0).sum()),
-                        account_ids, profiles.handle_at)
+    outlets = int(table.outlet[table.group == NETWORK].max()) + 1
+    composer = Composer(config, table, Dice(stage_rng(seed, 8)), outlets, account_ids, profiles.handle_at)
     seen = np.zeros(table.size, dtype=bool)
     search_url = (f"https://api.twitter.com/2/tweets/search/all?expansions={_EXPANSIONS}&max_results=100"
                   f"&start_time={iso_ms(start_ms)}&end_time={iso_ms(end_ms)}")
