@@ -145,7 +145,7 @@ class Store:
         con = self.con
         has_meta = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if has_meta:
             self._check_version()
             return
@@ -159,10 +159,10 @@ class Store:
 
     def _check_version(self) -> None:
         try:
-            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         except duckdb.CatalogException as exc:
             raise SchemaVersionError(f"{self.path} is not a hydrawatch store (no meta table)") from exc
-        found = int(row[0]) if row else None
+        found = int(rows[0][0]) if rows else None
         if found != SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{self.path} was written with store schema v{found}; this hydrawatch uses v{SCHEMA_VERSION}. "
@@ -173,13 +173,14 @@ class Store:
 
     def ingested(self, sha256: str) -> IngestedFile | None:
         """The earlier ingest of a file with these contents, if any."""
-        row = self.con.execute(
+        rows = self.con.execute(
             "SELECT file_id, path, sha256, format, ingested_at, records, rejected, added "
             "FROM ingests WHERE sha256 = ? ORDER BY file_id LIMIT 1",
             [sha256],
-        ).fetchone()
-        if row is None:
+        ).fetchall()
+        if not rows:
             return None
+        row = rows[0]
         return IngestedFile(*row[:7], added=orjson.loads(row[7] or "{}"))
 
     @contextmanager
@@ -188,7 +189,7 @@ class Store:
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM ingests").fetchone()[0]
+            file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM ingests").fetchall()[0][0]
             merge.create_stage_tables(con)
             ingest = FileIngest(self, file_id, path, sha256, size_bytes, format)
             yield ingest
@@ -235,12 +236,12 @@ class Store:
     def stats(self) -> dict:
         """Row counts per table, per platform, and the accounts suspended now."""
         con = self.con
-        counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in TABLES}
+        counts = {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] for table in TABLES}
         counts["suspended"] = con.execute(
             "SELECT count(*) FROM account_status WHERE status = 'suspended'"
-        ).fetchone()[0]
-        counts["files"] = con.execute("SELECT count(*) FROM ingests").fetchone()[0]
-        counts["rejected"] = con.execute("SELECT coalesce(sum(rejected), 0) FROM ingests").fetchone()[0]
+        ).fetchall()[0][0]
+        counts["files"] = con.execute("SELECT count(*) FROM ingests").fetchall()[0][0]
+        counts["rejected"] = con.execute("SELECT coalesce(sum(rejected), 0) FROM ingests").fetchall()[0][0]
         by_platform: dict[str, dict[str, int]] = {}
         for table in ("accounts", "posts", "follows", "events", "profiles"):
             for platform, n in con.execute(f"SELECT platform, count(*) FROM {table} GROUP BY 1 ORDER BY 1").fetchall():

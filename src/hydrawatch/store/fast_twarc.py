@@ -310,4 +310,4 @@ def _stage(con: duckdb.DuckDBPyConnection, file_id: int) -> int:
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     """Run an INSERT and return how many rows it inserted."""
-    return con.execute(sql).fetchone()[0]
+    return con.execute(sql).fetchall()[0][0]

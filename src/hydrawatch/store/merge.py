@@ -36,7 +36,7 @@ def drop_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
 def fold_stage_into_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

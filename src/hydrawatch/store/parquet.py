@@ -51,7 +51,7 @@ def export_parquet(store: Store, out_dir: Path) -> dict:
         order = ", ".join(KEYS.get(table, ("file_id",) if table == "ingests" else ("file_id", "line", "pointer", "reason")))
         # A stable row order makes exports of equal stores byte-identical.
         con.execute(f"COPY (SELECT * FROM {table} ORDER BY {order}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
-        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
         tables[table] = {"file": target.name, "rows": rows, "sha256": _sha256(target)}
     export_id = hashlib.sha256(orjson.dumps(tables, option=orjson.OPT_SORT_KEYS)).hexdigest()
     manifest = {"format": FORMAT_NAME, "schema_version": SCHEMA_VERSION, "export_id": export_id, "tables": tables}
@@ -69,7 +69,7 @@ def import_parquet(store: Store, folder: Path) -> ImportResult:
         )
     export_id = manifest["export_id"]
     con = store.con
-    if con.execute("SELECT count(*) FROM meta WHERE key = ?", [f"imported:{export_id}"]).fetchone()[0]:
+    if con.execute("SELECT count(*) FROM meta WHERE key = ?", [f"imported:{export_id}"]).fetchall()[0][0]:
         return ImportResult(export_id, {}, skipped=True)
     for table, entry in manifest["tables"].items():
         path = folder / entry["file"]
@@ -80,7 +80,7 @@ def import_parquet(store: Store, folder: Path) -> ImportResult:
 
     con.execute("BEGIN TRANSACTION")
     try:
-        offset = con.execute("SELECT coalesce(max(file_id), 0) FROM ingests").fetchone()[0]
+        offset = con.execute("SELECT coalesce(max(file_id), 0) FROM ingests").fetchall()[0][0]
         added: dict[str, int] = {}
         for table in (*BOOKKEEPING_TABLES, *TABLES):
             if table not in manifest["tables"]:
@@ -96,7 +96,7 @@ def import_parquet(store: Store, folder: Path) -> ImportResult:
 
 
 def _import_table(con, table: str, path: Path, offset: int) -> int:
-    before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    before = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     columns = [c for c, _ in TABLES[table]] if table in TABLES else None
     source = f"read_parquet('{path}')"
     if table in BOOKKEEPING_TABLES:
@@ -111,7 +111,7 @@ def _import_table(con, table: str, path: Path, offset: int) -> int:
             f"INSERT INTO {table} SELECT {select} FROM {source} s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
         )
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] - before
 
 
 def _sha256(path: Path) -> str:
