@@ -117,9 +117,9 @@ class _Schedule:
     timeline: Timeline
     rng: np.random.Generator
     dice: Dice
-    start_ms: int = 0
-    end_ms: int = 0
-    buffer: PostBuffer = field(default_factory=PostBuffer)
+    start_ms: int = field(init=False, default=0)
+    end_ms: int = field(init=False, default=0)
+    buffer: PostBuffer = field(init=False, default_factory=PostBuffer)
 
     def __post_init__(self) -> None:
         self.start_ms = int(self.config.start.timestamp() * 1000)

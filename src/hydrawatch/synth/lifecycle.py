@@ -112,17 +112,21 @@ class _MutationPicker:
 
 @dataclass
 class Lifecycle:
+    """Runs every account's life through the window, in time order of account endings (a
+    returnee's life can only be drawn once its predecessor has ended), and appends the
+    returnees, parodies and decoys it creates to ``table``."""
+
     config: WorldConfig
     table: AccountTable
     registry: HandleRegistry
     dice: Dice
     timeline: Timeline = field(default_factory=Timeline)
-    start_ms: int = 0
-    end_ms: int = 0
-    next_image_key: int = 0
-    parodies: int = 0
-    decoys: int = 0
-    network_suspensions: int = 0
+    start_ms: int = field(init=False, default=0)
+    end_ms: int = field(init=False, default=0)
+    next_image_key: int = field(init=False, default=0)
+    parodies: int = field(init=False, default=0)
+    decoys: int = field(init=False, default=0)
+    network_suspensions: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.start_ms = int(self.config.start.timestamp() * 1000)

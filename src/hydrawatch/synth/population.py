@@ -102,7 +102,10 @@ DEFAULT_AVATAR = "https://abs.twimg.com/sticky/default_profile_images/default_pr
 
 @dataclass
 class AccountTable:
-    """Column store of every account; grows as returnees and decoys are created."""
+    """Column store of every account; grows as returnees and decoys are created.
+
+    Numeric columns are numpy arrays with spare capacity; ``table.group`` (any column name as
+    an attribute) is the view of the rows in use. Text columns are lists in ``texts``."""
 
     size: int = 0
     columns: dict[str, np.ndarray] = field(default_factory=dict)

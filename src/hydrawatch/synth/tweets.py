@@ -15,7 +15,8 @@ count the same.
 from __future__ import annotations
 
 import gzip
-import io
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,24 +60,58 @@ class _Row:
     media: dict[str, object] | None
 
 
-def open_output(path: Path, compress: bool) -> IO[bytes]:
-    """A binary writer; gzip output has no name or time in its header, so it is reproducible."""
-    raw = open(path, "wb")  # noqa: SIM115 - closed by the caller through the returned object
+def open_output(path: Path, compress: bool) -> _BackgroundWriter:
+    """A binary writer that compresses and writes on a second thread (zlib and file writes
+    release the GIL, so generation and compression overlap on two cores). gzip output has no
+    name or time in its header, so it is reproducible."""
+    raw = open(path, "wb")  # noqa: SIM115 - closed by the writer
     if not compress:
-        return io.BufferedWriter(raw, buffer_size=1 << 20)
-    return _ClosingGzip(raw)
+        return _BackgroundWriter(raw)
+    # Level 3 compresses JSON twice as fast as the default 6 for about 20% more bytes, which
+    # keeps the compressing thread from becoming the bottleneck.
+    return _BackgroundWriter(gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=3, mtime=0), raw)
 
 
-class _ClosingGzip(gzip.GzipFile):
-    def __init__(self, raw: IO[bytes]) -> None:
-        super().__init__(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0)
+class _BackgroundWriter:
+    """Writes blocks in order on a worker thread; errors surface on the next call."""
+
+    def __init__(self, stream: IO[bytes], raw: IO[bytes] | None = None) -> None:
+        self._stream = stream
         self._raw = raw
+        self._blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="synth-writer", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (block := self._blocks.get()) is not None:
+            if self._error is None:
+                try:
+                    self._stream.write(block)
+                except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+                    self._error = error
+
+    def write(self, block: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._blocks.put(block)
 
     def close(self) -> None:
+        self._blocks.put(None)
+        self._thread.join()
         try:
-            super().close()
+            self._stream.close()
         finally:
-            self._raw.close()
+            if self._raw is not None:
+                self._raw.close()
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> _BackgroundWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class TweetWriter:
@@ -109,7 +144,7 @@ class TweetWriter:
 
     # --- formats -----------------------------------------------------------------------------
 
-    def write_flat(self, out: IO[bytes], progress: Callable[[int, int], None]) -> TweetStats:
+    def write_flat(self, out: _BackgroundWriter, progress: Callable[[int, int], None]) -> TweetStats:
         lines: list[bytes] = []
         size = 0
         twarc = self._twarc(0)
@@ -139,7 +174,7 @@ class TweetWriter:
         self.stats.pages = (self.stats.posts + PAGE_SIZE - 1) // PAGE_SIZE
         return self.stats
 
-    def write_pages(self, out: IO[bytes], progress: Callable[[int, int], None]) -> TweetStats:
+    def write_pages(self, out: _BackgroundWriter, progress: Callable[[int, int], None]) -> TweetStats:
         """Pages of up to 100 tweets. A page never holds two versions of one user (the API
         returns each user once per page), so a rename mid-page starts a new page."""
         page = _Page()

@@ -1,0 +1,245 @@
+"""Pair evidence: what links an ended account to a later one, as numbers for the ranker and
+as sentences for a moderator.
+
+Each feature is one signal a moderator would check by hand: do the handles look alike, is the
+display name the same, is the bio reworded from the old one, same avatar, same way of writing,
+same hours, same friends, did the network announce the new account, how soon after the ban did
+it appear. ``FEATURES`` lists them with the sentence that explains a value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz.distance import Indel
+
+from .accounts import NO_TIME, AccountTable
+from .candidates import Candidates, Source
+from .handles import relate, trigram_jaccard
+from .promotions import PromotionLink
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    name: str
+    monotone: int  # +1: more of it never lowers the score; 0: no constraint
+    meaning: str  # what the value means, for evidence text
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("handle_edit_similarity", 1, "handle similarity (1 - edit distance / length)"),
+    Feature("handle_trigram_jaccard", 1, "share of handle letter-triples in common (after look-alike folding)"),
+    Feature("handle_same_skeleton", 1, "handles look the same once look-alike characters are folded"),
+    Feature("handle_digit_change", 0, "handle differs only by a number changed by this much (0 if not)"),
+    Feature("handle_affix", 1, "handle is the old one with a short affix added or removed"),
+    Feature("handle_single_edit", 1, "handle is one character away from the old one"),
+    Feature("handles_known", 0, "both handles are known"),
+    Feature("name_same", 1, "same display name (after folding look-alikes, emoji, punctuation)"),
+    Feature("name_similarity", 1, "display-name similarity"),
+    Feature("names_known", 0, "both display names are known"),
+    Feature("bio_similarity", 1, "bio similarity (shared letter-triples)"),
+    Feature("bio_word_overlap", 1, "share of bio words in common"),
+    Feature("bios_known", 0, "both bios are known"),
+    Feature("same_avatar", 1, "same avatar image"),
+    Feature("hours_after_end", 0, "hours between the old account's end and the new account's appearance"),
+    Feature("followees_shared", 1, "accounts both follow"),
+    Feature("followees_overlap", 1, "share of the new account's followees the old one also followed"),
+    Feature("followers_shared", 1, "followers of the old account who follow the new one"),
+    Feature("followers_overlap", 1, "share of the new account's followers who followed the old one"),
+    Feature("contacts_shared", 1, "accounts both mention or repost"),
+    Feature("contacts_overlap", 1, "share of the new account's contacts the old one also had"),
+    Feature("style_similarity", 1, "writing-style similarity (character n-grams, cosine)"),
+    Feature("hashtags_overlap", 1, "share of hashtags in common"),
+    Feature("hours_similarity", 1, "posting-hour profile similarity (cosine)"),
+    Feature("same_script", 0, "both write mostly in the same script"),
+    Feature("promoted_near_old", 1, "promotions of the new account by accounts close to the old one"),
+    Feature("promoted_anywhere", 0, "promotions of the new account by anyone"),
+    Feature("announced_self", 0, "the new account announced itself as a returning account"),
+    Feature("new_account_posts", 0, "log posts of the new account"),
+    Feature("old_account_posts", 0, "log posts of the old account"),
+    Feature("candidates_of_old", 0, "log number of candidates for the old account"),
+    Feature("candidates_of_new", 0, "log number of ended accounts the new one is a candidate for"),
+    Feature("sources", 0, "number of independent reasons the pair was considered"),
+)
+FEATURE_NAMES = tuple(f.name for f in FEATURES)
+MISSING = np.nan
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[int, float]:
+    """(shared, shared / size of the new account's set)."""
+    if not a or not b:
+        return 0, 0.0
+    shared = len(a & b)
+    return shared, shared / len(b)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _best_handle(table: AccountTable, p: int, c: int):
+    best = None
+    old_handles = [h for h in {*table.handles[p], table.handle[p]} if h]
+    new_handles = [h for h in {*table.handles[c], table.handle[c]} if h]
+    for old in old_handles:
+        for new in new_handles:
+            relation = relate(old, new)
+            if best is None or relation.edit_similarity > best[0].edit_similarity:
+                best = (relation, old, new)
+    return best
+
+
+def _name_similarity(table: AccountTable, p: int, c: int) -> tuple[float, float]:
+    names_old, names_new = table.name_keys[p], table.name_keys[c]
+    if not names_old or not names_new:
+        return MISSING, MISSING
+    same = float(bool(set(names_old) & set(names_new)))
+    similarity = max(Indel.normalized_similarity(a, b) for a in names_old for b in names_new)
+    return same, similarity
+
+
+def pair_features(
+    table: AccountTable, candidates: Candidates, promotions: list[PromotionLink] | None = None
+) -> np.ndarray:
+    """The feature matrix, one row per candidate pair, columns in FEATURE_NAMES order."""
+    n = len(candidates)
+    X = np.full((n, len(FEATURES)), MISSING, dtype=np.float32)
+    if not n:
+        return X
+    parents, children = candidates.parent, candidates.child
+    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+    promoted_near: dict[tuple[int, int], int] = {}
+    promoted_any = np.zeros(len(table), dtype=np.int64)
+    announced = np.zeros(len(table), dtype=np.int64)
+    if promotions:
+        close = _closeness(table)
+        for link in promotions:
+            if link.promoter == link.promoted:
+                announced[link.promoted] += 1
+                continue
+            promoted_any[link.promoted] += 1
+            for parent in close.get(link.promoter, ()):
+                promoted_near[(parent, link.promoted)] = promoted_near.get((parent, link.promoted), 0) + 1
+
+    per_parent = np.bincount(parents, minlength=len(table))
+    per_child = np.bincount(children, minlength=len(table))
+
+    for i, (p, c) in enumerate(zip(parents.tolist(), children.tolist())):
+        row = X[i]
+        best = _best_handle(table, p, c)
+        if best is not None:
+            relation = best[0]
+            row[column["handle_edit_similarity"]] = relation.edit_similarity
+            row[column["handle_trigram_jaccard"]] = relation.trigram_jaccard
+            row[column["handle_same_skeleton"]] = float(relation.same_skeleton)
+            row[column["handle_digit_change"]] = abs(relation.digit_change) if relation.digit_change else 0.0
+            row[column["handle_affix"]] = float(relation.affix is not None)
+            row[column["handle_single_edit"]] = float(relation.single_edit)
+        row[column["handles_known"]] = float(best is not None)
+        same, similarity = _name_similarity(table, p, c)
+        row[column["name_same"]] = same
+        row[column["name_similarity"]] = similarity
+        row[column["names_known"]] = float(not math.isnan(same))
+        bio_old, bio_new = table.bio_key[p], table.bio_key[c]
+        if bio_old and bio_new:
+            row[column["bio_similarity"]] = trigram_jaccard(bio_old, bio_new)
+            row[column["bio_word_overlap"]] = _jaccard(frozenset(bio_old.split()), frozenset(bio_new.split()))
+        row[column["bios_known"]] = float(bool(bio_old and bio_new))
+        avatars_old, avatars_new = table.avatar_urls[p], table.avatar_urls[c]
+        if avatars_old and avatars_new:
+            row[column["same_avatar"]] = float(bool(set(avatars_old) & set(avatars_new)))
+        if table.ended_at[p] != NO_TIME and table.appeared_at[c] != NO_TIME:
+            row[column["hours_after_end"]] = (table.appeared_at[c] - table.ended_at[p]) / 3600.0
+        if table.followees:
+            shared, share = _overlap(table.followees[p], table.followees[c])
+            row[column["followees_shared"]], row[column["followees_overlap"]] = shared, share
+            shared, share = _overlap(table.followers[p], table.followers[c])
+            row[column["followers_shared"]], row[column["followers_overlap"]] = shared, share
+        shared, share = _overlap(table.interacts_with[p], table.interacts_with[c])
+        row[column["contacts_shared"]], row[column["contacts_overlap"]] = shared, share
+        if table.hashtags[p] and table.hashtags[c]:
+            row[column["hashtags_overlap"]] = _jaccard(table.hashtags[p], table.hashtags[c])
+        row[column["same_script"]] = float(table.script[p] == table.script[c] and table.script[p] not in ("none",))
+        row[column["promoted_near_old"]] = promoted_near.get((p, c), 0)
+        row[column["promoted_anywhere"]] = promoted_any[c]
+        row[column["announced_self"]] = announced[c]
+        row[column["new_account_posts"]] = math.log1p(table.posts[c])
+        row[column["old_account_posts"]] = math.log1p(table.posts[p])
+        row[column["candidates_of_old"]] = math.log1p(per_parent[p])
+        row[column["candidates_of_new"]] = math.log1p(per_child[c])
+        row[column["sources"]] = bin(int(candidates.sources[i])).count("1")
+
+    # Vectorised signals.
+    has_text = (table.posts[parents] > 0) & (table.posts[children] > 0)
+    if table.style is not None and table.style.shape[0]:
+        style = np.asarray(table.style[parents].multiply(table.style[children]).sum(axis=1)).ravel()
+        X[:, column["style_similarity"]] = np.where(has_text, style, MISSING)
+    hours_old, hours_new = table.hour_profile[parents], table.hour_profile[children]
+    norms = np.linalg.norm(hours_old, axis=1) * np.linalg.norm(hours_new, axis=1)
+    cosine = np.divide((hours_old * hours_new).sum(axis=1), norms, out=np.zeros(n, dtype=np.float32), where=norms > 0)
+    X[:, column["hours_similarity"]] = np.where(has_text, cosine, MISSING)
+    return X
+
+
+def _closeness(table: AccountTable) -> dict[int, list[int]]:
+    """Account row -> rows of accounts it is close to (follows, is followed by, talks to)."""
+    by_id: dict[str, list[int]] = {}
+    for row in range(len(table)):
+        ended = table.ended_at[row] != NO_TIME
+        if not ended:
+            continue
+        neighbours = set(table.interacts_with[row])
+        if table.followers:
+            neighbours |= table.followers[row] | table.followees[row]
+        for neighbour in neighbours:
+            by_id.setdefault(neighbour, []).append(row)
+    close: dict[int, list[int]] = {}
+    for (platform, account_id), row in table.row_of.items():
+        parents = by_id.get(account_id)
+        if parents:
+            close[row] = parents
+    return close
+
+
+def describe(name: str, value: float) -> str:
+    """A moderator's sentence for one feature value."""
+    if isinstance(value, float) and math.isnan(value):
+        return f"{name}: unknown"
+    percent = lambda v: f"{v:.0%}"  # noqa: E731
+    texts = {
+        "handle_edit_similarity": f"handles are {percent(value)} alike",
+        "handle_trigram_jaccard": f"handles share {percent(value)} of their letter-triples",
+        "handle_same_skeleton": "handles look identical" if value else "handles look different",
+        "handle_digit_change": f"only the number in the handle changed (by {int(value)})" if value else "no number change",
+        "handle_affix": "handle is the old one plus or minus an affix" if value else "no affix relation",
+        "handle_single_edit": "handle is one character away" if value else "handle is more than one character away",
+        "name_same": "same display name" if value else "different display name",
+        "name_similarity": f"display names are {percent(value)} alike",
+        "bio_similarity": f"bios are {percent(value)} alike",
+        "bio_word_overlap": f"bios share {percent(value)} of their words",
+        "same_avatar": "same avatar image" if value else "different avatar",
+        "hours_after_end": f"appeared {value:,.1f} hours after the old account ended",
+        "followees_shared": f"{int(value)} followees in common",
+        "followees_overlap": f"{percent(value)} of its followees were followed by the old account",
+        "followers_shared": f"{int(value)} of the old account's followers follow it",
+        "followers_overlap": f"{percent(value)} of its followers followed the old account",
+        "contacts_shared": f"{int(value)} accounts both mention or repost",
+        "contacts_overlap": f"{percent(value)} of its contacts were the old account's contacts",
+        "style_similarity": f"writing style {percent(value)} similar",
+        "hashtags_overlap": f"{percent(value)} of hashtags in common",
+        "hours_similarity": f"posting hours {percent(value)} similar",
+        "same_script": "writes in the same script" if value else "writes in another script",
+        "promoted_near_old": f"promoted {int(value)} time(s) by accounts close to the old one" if value else "not promoted by the old account's circle",
+        "promoted_anywhere": f"promoted {int(value)} time(s) in all",
+        "announced_self": "announced itself as a returning account" if value else "no self-announcement",
+    }
+    return texts.get(name, f"{name} = {value:.3g}")
+
+
+def candidate_sources(flags: int) -> list[str]:
+    return [source.name.lower() for source in Source if flags & source]
