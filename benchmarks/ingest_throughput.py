@@ -83,9 +83,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit for hydrawatch's store")
     parser.add_argument("--exact", action="store_true", help="also time the exact (reference) reader")
+    parser.add_argument("--world", type=Path, help="use this already generated world instead of generating one")
     args = parser.parse_args()
 
-    folder = world(args.accounts, args.network, args.days, args.seed)
+    folder = args.world or world(args.accounts, args.network, args.days, args.seed)
     tweets = folder / "tweets.jsonl"
     truth = json.loads((folder / "truth" / "summary.json").read_text())["counts"]
     size_gb = tweets.stat().st_size / 1e9

@@ -156,7 +156,8 @@ def test_shoutouts_promote_returnees_by_handle_within_hours(world: dict) -> None
     delays = []
     arabic = english = 0
     for row in promoted:
-        assert row["group"] == "network" and row["generation"] != "0"
+        # Returnees, and some first-time recruits ("welcome the brother").
+        assert row["group"] == "network" and (row["generation"] != "0" or row["joined"] == "recruit")
         for promoter in row["promoted_by"].split(";"):
             assert accounts[promoter]["role"] == "shoutout"
             sightings = mentions[(promoter, row["account_id"])]
@@ -258,5 +259,6 @@ def test_returnees_keep_their_style(world: dict) -> None:
         if row["account_id"] in avatar_of and predecessor in avatar_of:
             new_url += avatar_of[row["account_id"]] != avatar_of[predecessor]
             same_image += avatars[avatar_of[row["account_id"]]] == avatars[avatar_of[predecessor]]
-    assert same_language == len(returnees)
+    # Most keep their language; a few change their language mix.
+    assert 0.75 * len(returnees) <= same_language < len(returnees)
     assert same_image >= 10 and new_url >= same_image

@@ -23,11 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="Store file (DuckDB). Default: $HYDRAWATCH_DB or ./hydrawatch.duckdb.", show_default=False),
-]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+from .options import DbOption, FormatOption  # noqa: E402
 
 
 def _version(value: bool) -> None:
@@ -255,6 +251,13 @@ def demo(
         run_demo(db=db, out_dir=out, seed=seed, accounts=accounts, network=network, days=days, generate=_generate_world)
     except HydrawatchError as exc:
         raise _fail(exc) from exc
+
+
+from .returnees import eval_app, register as _register_returnees, train_app  # noqa: E402
+
+_register_returnees(app)
+app.add_typer(train_app, name="train")
+app.add_typer(eval_app, name="eval")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ line holds several records, ``source_pointer`` (a JSON pointer), so a case can c
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Column names and DuckDB types per data table, in order. The staging tables used during an
 #: ingest, the Arrow batches and the Parquet export all follow these definitions.
@@ -99,6 +99,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("identity_id", "VARCHAR"),
         ("platform", "VARCHAR"),
         ("account_id", "VARCHAR"),
+        ("position", "INTEGER"),  # order of the account in the actor's chain (0 = first known)
         ("confidence", "DOUBLE"),
         ("method", "VARCHAR"),
         ("evidence", "VARCHAR"),

@@ -164,3 +164,32 @@ def self_announcements(con: duckdb.DuckDBPyConnection) -> pa.Table:
           AND regexp_matches(lower(p.text), 'account|back|حساب|عد')
         """
     ).to_arrow_table()
+
+
+def appeared_between(con: duckdb.DuckDBPyConnection, start, end) -> pa.Table:
+    """Accounts that appeared (created, or first seen/posting when creation is unknown)
+    between two times: the possible successors of accounts that ended."""
+    return con.sql(
+        f"""
+        WITH created AS (SELECT platform, account_id, min(created_at) AS created_at FROM profiles GROUP BY ALL),
+             posted AS (SELECT platform, account_id, min(created_at) AS first_post FROM posts GROUP BY ALL)
+        SELECT a.platform, a.account_id
+        FROM accounts a LEFT JOIN created c USING (platform, account_id) LEFT JOIN posted p USING (platform, account_id)
+        WHERE coalesce(c.created_at, p.first_post, a.first_seen_at) BETWEEN TIMESTAMPTZ '{start.isoformat()}' AND TIMESTAMPTZ '{end.isoformat()}'
+        """
+    ).to_arrow_table()
+
+
+def follow_edges_touching(con: duckdb.DuckDBPyConnection, accounts: pa.Table) -> pa.Table:
+    """Follow edges with either end in ``accounts`` (columns platform, account_id)."""
+    con.register("_touching", accounts.select(["platform", "account_id"]))
+    try:
+        return con.sql(
+            """
+            SELECT f.platform, f.source_account_id, f.target_account_id, f.created_at FROM follows f
+            WHERE EXISTS (SELECT 1 FROM _touching t WHERE t.platform = f.platform AND t.account_id = f.source_account_id)
+               OR EXISTS (SELECT 1 FROM _touching t WHERE t.platform = f.platform AND t.account_id = f.target_account_id)
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("_touching")

@@ -29,6 +29,7 @@ from .kinds import (
     FRIENDICA,
     GENERAL,
     GROUPS,
+    JOINED_RECRUIT,
     JUSTPASTE,
     LINK_COUNTER,
     LINK_GENERIC,
@@ -410,39 +411,43 @@ def _popular_pick(pool: TimePool, table: AccountTable, authors: np.ndarray, time
 # --- promotions, announcements, questions -----------------------------------------------------
 
 def _promotions(schedule: _Schedule, visibility: Visibility) -> tuple[int, int]:
-    """Shoutout accounts promote each network returnee within hours of its return; about
-    half of the returnees also announce themselves."""
+    """Shoutout accounts promote each network returnee within hours of its return, and some
+    recruits within hours of their arrival; about half of the returnees also announce
+    themselves."""
     table, dice, config = schedule.table, schedule.dice, schedule.config
     shoutouts = np.flatnonzero((table.group == NETWORK) & (table.role == SHOUTOUT)).tolist()
     by_cell: dict[int, list[int]] = {}
     for account in shoutouts:
         by_cell.setdefault(int(table.community[account]), []).append(account)
     returnees = np.flatnonzero((table.group == NETWORK) & (table.generation > 0))
+    recruits = np.flatnonzero((table.group == NETWORK) & (table.joined == JOINED_RECRUIT))
+    recruits = recruits[schedule.rng.random(recruits.size) < config.recruit_promotion_probability]
+    promoted = np.concatenate([returnees, recruits])
     times, authors, targets, purposes = [], [], [], []
-    for returnee in returnees[np.argsort(table.created_ms[returnees], kind="stable")].tolist():
-        created = int(table.created_ms[returnee])
+    for newcomer in promoted[np.argsort(table.created_ms[promoted], kind="stable")].tolist():
+        created = int(table.created_ms[newcomer])
         count = int(schedule.rng.poisson(config.promotions_per_return))
         if count == 0 and dice.chance(0.7):
             count = 1
-        cell = by_cell.get(int(table.community[returnee]), [])
+        cell = by_cell.get(int(table.community[newcomer]), [])
         done = 0
         for _ in range(count * 4):
             if done >= count or not shoutouts:
                 break
             promoter = dice.pick(cell) if cell and dice.chance(0.5) else dice.pick(shoutouts)
             at = created + max(5 * MS_PER_MINUTE, int(dice.exponential(3 * MS_PER_HOUR)))
-            if promoter == returnee or not visibility.at(promoter, at) or not visibility.at(returnee, at):
+            if promoter == newcomer or not visibility.at(promoter, at) or not visibility.at(newcomer, at):
                 continue
             times.append(at)
             authors.append(promoter)
-            targets.append(returnee)
+            targets.append(newcomer)
             purposes.append(PROMOTION)
             done += 1
-        if dice.chance(config.self_announce_probability):
+        if table.generation[newcomer] > 0 and dice.chance(config.self_announce_probability):
             at = created + max(2 * MS_PER_MINUTE, int(dice.exponential(MS_PER_HOUR)))
-            if visibility.at(returnee, at):
+            if visibility.at(newcomer, at):
                 times.append(at)
-                authors.append(returnee)
+                authors.append(newcomer)
                 targets.append(-1)
                 purposes.append(SELF_ANNOUNCE)
     if not times:

@@ -28,12 +28,30 @@ DEFAULT_MUTATION_WEIGHTS: tuple[float, ...] = (0.24, 0.2, 0.12, 0.12, 0.17, 0.15
 class WorldConfig:
     """Everything that shapes a simulated world. Same config, same bytes.
 
-    Sizes. ``accounts`` counts the accounts that exist when the window opens, of every group
-    (network included); returnees, parodies and decoys created during the window come on top
-    (a few percent). ``network`` is how many of them belong to the supporter network. About
-    3% network is a busy but plausible collection; a benchmark at 1M accounts might use
-    ``network=30_000``. The default ``mean_posts_per_account=10`` gives roughly 10M posts for
-    1M accounts and 200k posts for the default 20k.
+    Sizes. ``accounts`` counts the first accounts of every person of every group (network
+    included): most exist when the window opens, ``signup_fraction`` of the ordinary and
+    hard-negative ones sign up during it and ``recruit_fraction`` of the network persons join
+    it during the window for the first time. Returnees, parodies and decoys created during the
+    window come on top (a few percent). ``network`` is how many of them belong to the
+    supporter network. About 3% network is a busy but plausible collection; a benchmark at 1M
+    accounts might use ``network=30_000``. The default ``mean_posts_per_account=10`` gives
+    roughly 10M posts for 1M accounts and 200k posts for the default 20k.
+
+    Newcomers. A platform gains ordinary accounts all the time, and a network gains new
+    supporters, some of them right after a ban ("replace the brothers"): with the defaults a
+    20k world sees about 4,700 sign-ups and 180 recruits during the window next to about 800
+    network returnees, so "a new account appeared hours after a suspension" is common and not
+    evidence on its own. Recruits look like the network (its naming habits, hashtags, bios;
+    they follow their cell and the popular outlets and are sometimes promoted) but are nobody's
+    successor: ``generation=0``, no predecessor, ``joined=recruit`` in the truth.
+
+    Continuity. A returnee carries some of its old self and drops some: ``style_drift`` moves
+    its posting hours and habits, ``language_change_probability`` its language mix,
+    ``bio_rewrite_probability`` its bio wording, ``avatar_reuse_probability`` its picture; a
+    ``returnee_sparse_follow_probability`` share re-follow few old followees, slowly, and a
+    ``returnee_hub_follow_probability`` share follow the popular network accounts that
+    recruits follow too. These channels are drawn independently, so even a returnee with a new
+    handle and a new name nearly always keeps at least one of them.
 
     Enforcement. A network account is suspended with a daily hazard that starts at
     ``suspension_hazard`` and grows linearly to ``suspension_hazard * (1 + hazard_growth)``
@@ -59,6 +77,17 @@ class WorldConfig:
     """Initial accounts of the supporter network; must be less than ``accounts``."""
     days: int = 120
     """Length of the simulated window."""
+    signup_fraction: float = 0.25
+    """Share of the ordinary and hard-negative accounts (ordinary, news, religious, political,
+    counter, researcher) created at a uniform time during the window instead of before it."""
+    recruit_fraction: float = 0.3
+    """Share of the network persons whose first account is created during the window (a new
+    supporter, not a returnee). Accounts every world needs from the start (one of each role;
+    each cell's first members, its outlet, shoutout and amplifier) and outlets are never
+    recruits, so a high value is capped."""
+    recruit_after_suspension_share: float = 0.4
+    """Share of recruits who join within hours to a day or two of a suspension in their cell
+    (more of them after the mass wave); the others join at a uniform time."""
     start: datetime = datetime(2015, 1, 1, tzinfo=UTC)
     """First instant of the window (timezone-aware, UTC)."""
     tweets_format: str = "flat"
@@ -117,8 +146,30 @@ class WorldConfig:
     """Mean number of shoutout posts promoting each network returnee, within hours."""
     self_announce_probability: float = 0.5
     """Probability that a returnee announces itself ("back again, account number 3")."""
-    avatar_reuse_probability: float = 0.7
-    """Probability that a returnee re-uploads the same avatar image (new URL, same image)."""
+    avatar_reuse_probability: float = 0.6
+    """Probability that a returnee re-uploads the same avatar image (new URL, same image);
+    the others upload a new picture."""
+    bio_rewrite_probability: float = 0.3
+    """Probability that a returnee writes a new bio in its voice instead of carrying the old
+    one over (verbatim or with a "new account" mark)."""
+    style_drift: float = 0.3
+    """How far a returnee's style moves from its predecessor's, in [0, 1]: posting hours shift
+    by N(0, 3 * drift) hours, the activity rate and signature rate are multiplied by a
+    log-normal factor of shape ``drift``, and the signature phrase, favourite emoji and
+    favourite hashtag are each replaced with probability ``drift``. 0 copies the style."""
+    language_change_probability: float = 0.1
+    """Probability that a returnee changes its language mix (Arabic or English to mixed, mixed
+    to one of them)."""
+    returnee_sparse_follow_probability: float = 0.3
+    """Probability that a returnee re-follows only about a fifth of its predecessor's
+    followees, over days; the others re-follow about 80% within hours."""
+    returnee_hub_follow_probability: float = 0.4
+    """Probability that a returnee follows a broad set of popular network accounts (outlets
+    and shoutout accounts of any cell), as most recruits do: follows shared by many, which say
+    little about who is behind an account."""
+    recruit_promotion_probability: float = 0.3
+    """Probability that shoutout accounts promote a recruit within hours of its creation, as
+    they promote returnees ("follow the brother")."""
 
     news_fraction: float = 0.004
     """Share of ``accounts`` that are news outlets and journalists (hard negatives)."""
@@ -250,7 +301,10 @@ class WorldConfig:
             "mass_wave_fraction", "noise_suspension_rate", "unsuspend_probability",
             "return_probability", "return_decay", "spam_return_probability",
             "self_delete_probability", "refollow_probability", "self_announce_probability",
-            "avatar_reuse_probability", "news_fraction", "religious_fraction",
+            "avatar_reuse_probability", "bio_rewrite_probability", "language_change_probability",
+            "returnee_sparse_follow_probability", "returnee_hub_follow_probability",
+            "recruit_promotion_probability", "signup_fraction", "recruit_fraction",
+            "recruit_after_suspension_share", "news_fraction", "religious_fraction",
             "political_fraction", "counter_fraction", "researcher_fraction",
             "lookalike_fraction", "spam_fraction", "parody_probability",
             "decoy_lookalike_probability", "rename_probability", "mass_rename_fraction",
@@ -262,6 +316,11 @@ class WorldConfig:
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
                 raise ConfigError(f"{name} is a probability and must be in [0, 1], got {value!r}")
+        if not (isinstance(self.style_drift, int | float) and 0.0 <= self.style_drift <= 1.0):
+            raise ConfigError(
+                f"style_drift must be in [0, 1] (0 copies a returnee's style, 1 nearly replaces it), "
+                f"got {self.style_drift!r}"
+            )
 
     def _check_days(self) -> None:
         if not 7 <= self.days <= 3650:

@@ -3,9 +3,13 @@
 The background is sparse and heavy-tailed (popular accounts collect most follows, people
 follow accounts in their own language). The network is dense inside its planted cells.
 Sympathisers, journalists, counter-messengers and researchers follow network accounts (the
-researchers follow a lot of them and rarely post). After a return, the new account follows
-its predecessor's followees within hours and the predecessor's followers re-follow it over
-the following days: the follower-recovery curve an analyst would measure.
+researchers follow a lot of them and rarely post). Accounts created during the window follow
+and are followed only after their creation. Recruits follow their cell and a broad set of
+popular network accounts (outlets and shoutout accounts). After a return, the new account
+follows most of its predecessor's followees within hours (some returnees only a few, over
+days; some also follow the popular network accounts, like recruits do) and the predecessor's
+followers re-follow it over the following days: the follower-recovery curve an analyst would
+measure.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from .kinds import (
     ARABIC,
     COUNTER,
     ENGLISH,
+    JOINED_RECRUIT,
     LOOKALIKE,
     MEDIA,
     NETWORK,
@@ -78,9 +83,45 @@ def build_follows(config: WorldConfig, table: AccountTable, rng: np.random.Gener
     _cells(table, network, config.within_community_follow_probability, rng, timed)
     _around_network(table, initial, network, rng, timed)
     _decoys(table, initial, config.follows_per_account, rng, start_ms, end_ms, edges)
+    hubs = _Hubs(table, end_ms)
+    for recruit in np.flatnonzero(table.joined[:initial] == JOINED_RECRUIT).tolist():
+        targets, times = hubs.follows(recruit, rng)
+        edges.add(np.full(targets.size, recruit), targets, times)
     sources, targets, times = edges.arrays()
-    sources, targets, times = _returns(config, table, sources, targets, times, rng, end_ms)
+    sources, targets, times = _returns(config, table, sources, targets, times, rng, end_ms, hubs)
     return _finish(table, sources, targets, times, end_ms)
+
+
+class _Hubs:
+    """The popular network accounts (outlets and shoutout accounts of every generation) that
+    newcomers to the network follow in bulk. A person's popularity carries over to their new
+    accounts, so many newcomers follow the same few hubs."""
+
+    MEAN_FOLLOWS = 6.0
+
+    def __init__(self, table: AccountTable, end_ms: int) -> None:
+        self.table = table
+        self.end_ms = end_ms
+        self.accounts = np.flatnonzero((table.group == NETWORK) & np.isin(table.role, (MEDIA, SHOUTOUT)))
+        roots = np.asarray(table.person_root, dtype=np.int64)[table.person[self.accounts]]
+        self.weights = table.base_followers[roots].astype(np.float64) + 20.0
+        self.created = table.created_ms[self.accounts]
+        self.ends = table.end_ms[self.accounts]
+
+    def follows(self, account: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Hubs ``account`` follows within hours of its creation, and when."""
+        created = int(self.table.created_ms[account])
+        alive = np.flatnonzero((self.created <= created) & (self.ends > created))
+        alive = alive[self.accounts[alive] != account]
+        count = min(int(rng.poisson(self.MEAN_FOLLOWS)) + 2, alive.size)
+        if count == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        weights = self.weights[alive]
+        chosen = rng.choice(alive, size=count, replace=False, p=weights / weights.sum())
+        times = created + rng.lognormal(np.log(6 * MS_PER_HOUR), 1.2, count).astype(np.int64)
+        horizon = min(int(self.table.end_ms[account]), self.end_ms)
+        keep = (times < self.ends[chosen]) & (times < horizon)
+        return self.accounts[chosen[keep]], times[keep]
 
 
 def _popularity(table: AccountTable, candidates: np.ndarray, language_boost: int | None) -> np.ndarray:
@@ -113,7 +154,10 @@ def _cells(table: AccountTable, network: np.ndarray, probability: float, rng: np
     boundaries = np.flatnonzero(np.diff(communities[order])) + 1
     for members in np.split(members_sorted, boundaries):
         k = members.size
-        linked = rng.random((k, k)) < probability
+        # A recruit knows fewer of its cell than the old hands do, and fewer of them know it.
+        recruit = table.joined[members] == JOINED_RECRUIT
+        scale = np.where(recruit, 0.4, 1.0)[:, None] * np.where(recruit, 0.5, 1.0)[None, :]
+        linked = rng.random((k, k)) < probability * scale
         np.fill_diagonal(linked, False)
         source_index, target_index = np.nonzero(linked)
         timed(members[source_index], members[target_index])
@@ -174,18 +218,26 @@ def _decoys(table: AccountTable, initial: int, mean_degree: float, rng: np.rando
 def _edge_times(table: AccountTable, sources: np.ndarray, targets: np.ndarray, start_ms: int,
                 end_ms: int, rng: np.random.Generator) -> np.ndarray:
     """Mostly before the window (the graph as found), a tenth during it; always while both
-    accounts exist."""
-    earliest = np.maximum(table.created_ms[sources], table.created_ms[targets])
+    accounts exist. A follow involving an account created during the window comes after that
+    creation, and soon after it when the newcomer is the follower (a new account follows a
+    batch of accounts first). Pairs that never coexist get ``end_ms``, which drops them."""
+    source_created = table.created_ms[sources]
+    target_created = table.created_ms[targets]
+    earliest = np.maximum(source_created, target_created)
     latest = np.minimum(np.minimum(table.end_ms[sources], table.end_ms[targets]), end_ms) - 1
-    before = rng.random(sources.size) < 0.9
+    newcomer = earliest >= start_ms
+    before = (rng.random(sources.size) < 0.9) & ~newcomer
     upper = np.where(before, np.minimum(latest, start_ms), latest)
     lower = np.where(before, earliest, np.maximum(earliest, start_ms))
     lower = np.minimum(lower, upper)
-    return lower + (rng.random(sources.size) * (upper - lower)).astype(np.int64)
+    share = rng.random(sources.size)
+    share = np.where(newcomer & (source_created >= target_created), share**3, share)
+    times = lower + (share * (upper - lower)).astype(np.int64)
+    return np.where(latest > earliest, times, end_ms)
 
 
 def _returns(config: WorldConfig, table: AccountTable, sources: np.ndarray, targets: np.ndarray,
-             times: np.ndarray, rng: np.random.Generator, end_ms: int) -> tuple[np.ndarray, ...]:
+             times: np.ndarray, rng: np.random.Generator, end_ms: int, hubs: _Hubs) -> tuple[np.ndarray, ...]:
     """Follow recovery of each returnee, in creation order so chains build on each other."""
     returnees = np.flatnonzero(table.predecessor >= 0)
     if returnees.size == 0:
@@ -229,15 +281,24 @@ def _returns(config: WorldConfig, table: AccountTable, sources: np.ndarray, targ
                 added_targets.append(account)
                 added_times.append(at)
                 by_target.setdefault(account, []).append(follower)
+        # Most returnees restore their followees at once; some only a few, over days.
+        sparse = rng.random() < config.returnee_sparse_follow_probability
+        refollow, median_delay = (0.2, 2 * MS_PER_DAY) if sparse else (0.8, 3 * MS_PER_HOUR)
         draws = rng.random(len(followees))
-        delays = rng.lognormal(np.log(3 * MS_PER_HOUR), 1.0, len(followees))
+        delays = rng.lognormal(np.log(median_delay), 1.0, len(followees))
         for followee, draw, delay in zip(followees, draws.tolist(), delays.tolist(), strict=True):
             at = created + int(delay)
-            if draw < 0.8 and at < min(horizon, int(table.end_ms[followee])) and followee != account:
+            if draw < refollow and at < min(horizon, int(table.end_ms[followee])) and followee != account:
                 added_sources.append(account)
                 added_targets.append(followee)
                 added_times.append(at)
                 by_source.setdefault(account, []).append(followee)
+        if network and rng.random() < config.returnee_hub_follow_probability:
+            hub_targets, hub_times = hubs.follows(account, rng)
+            added_sources.extend([account] * hub_targets.size)
+            added_targets.extend(hub_targets.tolist())
+            added_times.extend(hub_times.tolist())
+            by_source.setdefault(account, []).extend(hub_targets.tolist())
     return (np.concatenate([sources, np.asarray(added_sources, dtype=np.int64)]),
             np.concatenate([targets, np.asarray(added_targets, dtype=np.int64)]),
             np.concatenate([times, np.asarray(added_times, dtype=np.int64)]))

@@ -62,6 +62,12 @@ ARABIC, ENGLISH, MIXED = range(len(LANGUAGES))
 PLATFORMS: tuple[str, ...] = ("telegram", "diaspora", "friendica", "vk", "justpaste", "archive")
 TELEGRAM, DIASPORA, FRIENDICA, VK, JUSTPASTE, ARCHIVE = range(len(PLATFORMS))
 
+# How an account came to exist: there when the window opened, an ordinary sign-up during it, a
+# first-time network member joining during it, a returnee (a new account of a suspended
+# person), or a parody or look-alike decoy created after a suspension.
+JOINED: tuple[str, ...] = ("initial", "signup", "recruit", "return", "mimic")
+JOINED_INITIAL, JOINED_SIGNUP, JOINED_RECRUIT, JOINED_RETURN, JOINED_MIMIC = range(len(JOINED))
+
 # How an account's life ended within the simulated window.
 END_NONE, END_SUSPENDED, END_DELETED = 0, 1, 2
 

@@ -1,6 +1,7 @@
 """Account lifecycles: suspensions that intensify, a mass wave, returns under mutated handles
-(chains of generations), parodies and innocent decoys that look like returnees, renames, and
-the noisy enforcement that also hits ordinary accounts.
+(chains of generations), new recruits who join right after a cell-mate's suspension, parodies
+and innocent decoys that look like returnees, renames, and the noisy enforcement that also
+hits ordinary accounts.
 
 Everything that changes an account's status or profile goes through :class:`Timeline`, which
 is later written as the compliance stream and used to show each user object as it was at the
@@ -35,7 +36,11 @@ from .kinds import (
     END_DELETED,
     END_SUSPENDED,
     ENGLISH,
+    JOINED_MIMIC,
+    JOINED_RECRUIT,
+    JOINED_RETURN,
     LOOKALIKE,
+    MIXED,
     MUTATIONS,
     NETWORK,
     NEVER_MS,
@@ -53,6 +58,10 @@ from .randomness import Dice
 
 # Suspension hazard multiplier per network role: visible roles are found faster.
 ROLE_HAZARD = (1.4, 0.7, 1.0, 1.0, 1.4, 1.2, 1.2)
+# A recruit waiting to replace a suspended cell-mate joins anyway this long after it is ready.
+RECRUIT_PATIENCE_MS = 3 * MS_PER_DAY
+# Heap entries: an account's life ends, or a waiting recruit's patience runs out.
+_END, _JOIN = 0, 1
 # Twitter's compliance names for the profile fields the simulation changes.
 PROFILE_FIELDS = {"username": "screen_name", "name": "name", "description": "description",
                   "location": "location", "profile_image_url": "profile_image_url", "url": "url"}
@@ -114,7 +123,11 @@ class _MutationPicker:
 class Lifecycle:
     """Runs every account's life through the window, in time order of account endings (a
     returnee's life can only be drawn once its predecessor has ended), and appends the
-    returnees, parodies and decoys it creates to ``table``."""
+    returnees, parodies and decoys it creates to ``table``.
+
+    Some recruits (first-time network members) wait for a suspension in their cell and join
+    hours after it, the way a returnee would; they are already rows of ``table`` (created by
+    the population) and only get their creation time here."""
 
     config: WorldConfig
     table: AccountTable
@@ -134,7 +147,9 @@ class Lifecycle:
         self.next_image_key = int(self.table.image_key.max()) + 1
         self._pickers = {NETWORK: _MutationPicker(self.config.mutation_weights, self.dice),
                          SPAM: _MutationPicker(self.config.mutation_weights, self.dice)}
-        self._heap: list[tuple[int, int]] = []
+        self._heap: list[tuple[int, int, int]] = []
+        self._waiting: dict[int, list[tuple[int, int]]] = {}
+        self._waiting_accounts: set[int] = set()
         self._wave_ms = self.start_ms + self.config.wave_day * MS_PER_DAY + 9 * MS_PER_HOUR
         self._rename_ms = self.start_ms + self.config.rename_day * MS_PER_DAY + 14 * MS_PER_HOUR
 
@@ -144,11 +159,19 @@ class Lifecycle:
         table = self.table
         initial = table.size
         for account in range(initial):
-            if table.columns["group"][account] in (NETWORK, SPAM):
+            if table.columns["group"][account] not in (NETWORK, SPAM):
+                continue
+            if table.columns["joined"][account] == JOINED_RECRUIT and self.dice.chance(
+                    self.config.recruit_after_suspension_share):
+                self._wait_for_suspension(account)
+            else:
                 self._schedule_end(account)
         while self._heap:
-            ended_at, account = heapq.heappop(self._heap)
-            self._end_and_maybe_return(account, ended_at)
+            at, action, account = heapq.heappop(self._heap)
+            if action == _END:
+                self._end_and_maybe_return(account, at)
+            elif account in self._waiting_accounts:
+                self._recruit_joins(account, at)
         self._noisy_enforcement(rng, initial)
         self._other_profile_changes(rng, initial)
         return self.timeline
@@ -197,7 +220,44 @@ class Lifecycle:
         deleted = table.columns["group"][account] == NETWORK and self.dice.chance(self.config.self_delete_probability)
         table.columns["end_ms"][account] = ends
         table.columns["end_kind"][account] = END_DELETED if deleted else END_SUSPENDED
-        heapq.heappush(self._heap, (ends, account))
+        heapq.heappush(self._heap, (ends, _END, account))
+
+    # --- recruits ----------------------------------------------------------------------------
+
+    def _wait_for_suspension(self, account: int) -> None:
+        """From its drawn creation time on, the recruit waits for a cell-mate's suspension."""
+        ready = int(self.table.columns["created_ms"][account])
+        community = int(self.table.columns["community"][account])
+        self._waiting.setdefault(community, []).append((ready, account))
+        self._waiting[community].sort()
+        self._waiting_accounts.add(account)
+        deadline = min(ready + RECRUIT_PATIENCE_MS, self.end_ms - 2 * MS_PER_HOUR)
+        heapq.heappush(self._heap, (max(deadline, ready), _JOIN, account))
+
+    def _replace(self, suspended: int, suspended_at: int) -> None:
+        """The first ready recruit of the suspended account's cell joins hours later (a new
+        supporter answering the ban, not the same person)."""
+        waiting = self._waiting.get(int(self.table.columns["community"][suspended]))
+        if not waiting or waiting[0][0] > suspended_at:
+            return
+        delay_hours = self.dice.lognormal(2 * self.config.return_delay_median_hours, self.config.return_delay_sigma)
+        joins_at = suspended_at + max(int(delay_hours * MS_PER_HOUR), 10 * MS_PER_MINUTE)
+        if joins_at >= self.end_ms - 2 * MS_PER_HOUR:
+            return
+        _, account = waiting.pop(0)
+        self._recruit_joins(account, joins_at)
+
+    def _recruit_joins(self, account: int, at_ms: int) -> None:
+        table = self.table
+        entry = (int(table.columns["created_ms"][account]), account)
+        waiting = self._waiting[int(table.columns["community"][account])]
+        if entry in waiting:
+            waiting.remove(entry)
+        self._waiting_accounts.discard(account)
+        table.columns["created_ms"][account] = at_ms
+        if table.columns["image_key"][account]:
+            table.texts["avatar_url"][account] = avatar_url(at_ms, successor_salt(account))
+        self._schedule_end(account)
 
     def _end_and_maybe_return(self, account: int, ended_at: int) -> None:
         table = self.table
@@ -207,6 +267,8 @@ class Lifecycle:
         if group == NETWORK:
             self.network_suspensions += 1
             self._maybe_decoys(account, ended_at)
+            if kind == "user_suspend":
+                self._replace(account, ended_at)
             probability = self.config.return_probability * self.config.return_decay ** int(table.columns["generation"][account])
         else:
             probability = self.config.spam_return_probability
@@ -236,11 +298,7 @@ class Lifecycle:
         else:
             name = old_name
         generation = int(table.columns["generation"][predecessor]) + 1
-        style = table.copy_style(predecessor)
-        style["rate"] = float(style["rate"]) * dice.lognormal(1.0, 0.2)
-        style["hour_peak"] = (float(style["hour_peak"]) + dice.normal(0.0, 0.7)) % 24
-        if dice.chance(0.15):
-            style["signature"] = dice.below(64)
+        style = self._drifted_style(predecessor)
         reuse_image = dice.chance(self.config.avatar_reuse_probability)
         image_key = int(table.columns["image_key"][predecessor]) if reuse_image else self._new_image_key()
         successor = table.add(
@@ -249,6 +307,7 @@ class Lifecycle:
             generation=generation,
             predecessor=predecessor,
             mutation=mutation,
+            joined=JOINED_RETURN,
             image_key=image_key,
             base_followers=dice.below(30),
             base_following=dice.below(40),
@@ -262,19 +321,36 @@ class Lifecycle:
         table.texts["bio"][successor] = self._carried_bio(predecessor, successor, ended_at, generation)
         return successor
 
+    def _drifted_style(self, predecessor: int) -> dict[str, object]:
+        """The predecessor's style, moved by ``style_drift``: hours, rates and habits change a
+        little, and sometimes the language mix does."""
+        dice, config = self.dice, self.config
+        drift = config.style_drift
+        style = self.table.copy_style(predecessor)
+        style["rate"] = float(style["rate"]) * dice.lognormal(1.0, drift)
+        style["hour_peak"] = (float(style["hour_peak"]) + dice.normal(0.0, 3.0 * drift)) % 24
+        style["hour_spread"] = min(max(float(style["hour_spread"]) * dice.lognormal(1.0, drift / 2), 1.0), 6.0)
+        style["signature_rate"] = min(float(style["signature_rate"]) * dice.lognormal(1.0, drift), 0.9)
+        for habit in ("signature", "emoji", "tag"):
+            if dice.chance(drift):
+                style[habit] = dice.below(64)
+        if dice.chance(config.language_change_probability):
+            language = int(style["language"])  # type: ignore[call-overload]
+            style["language"] = MIXED if language != MIXED else (ARABIC if dice.chance(0.7) else ENGLISH)
+        return style
+
     def _carried_bio(self, predecessor: int, successor: int, ended_at: int, generation: int) -> str:
-        """Bios carry over: often verbatim, sometimes with a "new account" mark, sometimes
-        rewritten in the same voice."""
+        """Bios carry over, verbatim or with a "new account" mark, unless the returnee writes a
+        new one in its voice (``bio_rewrite_probability``)."""
         dice = self.dice
         old_bio = self.timeline.value_at(self.table, predecessor, "description", ended_at)
-        roll = dice.uniform()
-        if roll < 0.5 and old_bio:
+        if dice.chance(self.config.bio_rewrite_probability):
+            return compose_bio(self.table, successor, dice, generation)
+        if old_bio and dice.chance(0.6):
             return old_bio
-        if roll < 0.8:
-            arabic = self.table.columns["language"][successor] == ARABIC
-            mark = dice.pick(vocab.RETURNEE_BIO_MARKS[1 if arabic else 0]).replace("{gen}", str(generation + 1))
-            return f"{old_bio} | {mark}" if old_bio else mark
-        return compose_bio(self.table, successor, dice, generation)
+        arabic = self.table.columns["language"][successor] == ARABIC
+        mark = dice.pick(vocab.RETURNEE_BIO_MARKS[1 if arabic else 0]).replace("{gen}", str(generation + 1))
+        return f"{old_bio} | {mark}" if old_bio else mark
 
     def _fresh_identity(self, account: int) -> tuple[str, str]:
         group = int(self.table.columns["group"][account])
@@ -330,6 +406,7 @@ class Lifecycle:
             region=int(table.columns["region"][target]),
             image_key=image_key,
             mimics=target,
+            joined=JOINED_MIMIC,
             base_followers=dice.below(50),
             base_following=dice.below(200),
             username=handle,

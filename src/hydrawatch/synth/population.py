@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import vocabulary as vocab
-from .clock import MS_PER_DAY, TWITTER_EPOCH_MS
+from .clock import MS_PER_DAY, MS_PER_HOUR, TWITTER_EPOCH_MS
 from .config import WorldConfig
 from .handles import (
     HandleRegistry,
@@ -33,6 +33,9 @@ from .kinds import (
     ENGLISH,
     FIGHTER,
     GROUPS,
+    JOINED_INITIAL,
+    JOINED_RECRUIT,
+    JOINED_SIGNUP,
     LOOKALIKE,
     MEDIA,
     MIXED,
@@ -83,6 +86,7 @@ _NUMERIC_COLUMNS: dict[str, tuple[type, object]] = {
     "image_key": (np.int64, 0),
     "mimics": (np.int32, -1),
     "protected_media": (np.bool_, False),
+    "joined": (np.int8, JOINED_INITIAL),
 }
 _TEXT_COLUMNS = ("username", "display_name", "bio", "location", "profile_url", "avatar_url")
 
@@ -98,6 +102,9 @@ ROLE_SHARES = (0.04, 0.1, 0.14, 0.36, 0.1, 0.1, 0.16)
 _BASE_FOLLOWERS = {NETWORK: 300, NEWS: 20000, RELIGIOUS: 2000, POLITICAL: 800, COUNTER: 1500,
                    RESEARCHER: 1500, LOOKALIKE: 80, PARODY: 150, SPAM: 30, ORDINARY: 80}
 DEFAULT_AVATAR = "https://abs.twimg.com/sticky/default_profile_images/default_profile_normal.png"
+# Groups whose accounts keep signing up during the window (lookalikes and spam have their own
+# stories: decoys appear after suspensions, spam returns).
+SIGNUP_GROUPS = (ORDINARY, NEWS, RELIGIOUS, POLITICAL, COUNTER, RESEARCHER)
 
 
 @dataclass
@@ -236,7 +243,9 @@ def avatar_url(created_ms: int, salt: int) -> str:
 
 def build_population(config: WorldConfig, rng: np.random.Generator, registry: HandleRegistry,
                      dice: Dice) -> AccountTable:
-    """The accounts that exist when the window opens."""
+    """The first account of every person: most exist when the window opens; sign-ups and
+    network recruits (``joined``) are created at a uniform time during it (the lifecycle moves
+    some recruits to just after a suspension in their cell)."""
     n = config.accounts
     table = AccountTable.with_capacity(int(n * 1.08) + 1024)
     start_ms = int(config.start.timestamp() * 1000)
@@ -244,7 +253,7 @@ def build_population(config: WorldConfig, rng: np.random.Generator, registry: Ha
     groups = np.concatenate([np.full(count, group, dtype=np.int8) for group, count in counts])
     network = groups == NETWORK
 
-    roles, communities, regions, languages = _network_structure(config, rng)
+    roles, communities, regions, languages, founding = _network_structure(config, rng)
     language = np.where(rng.random(n) < 0.55, ARABIC, np.where(rng.random(n) < 0.75, ENGLISH, MIXED))
     language[groups == SPAM] = np.where(rng.random((groups == SPAM).sum()) < 0.7, ENGLISH, ARABIC)
     language[network] = languages
@@ -252,6 +261,12 @@ def build_population(config: WorldConfig, rng: np.random.Generator, registry: Ha
     age_days = rng.uniform(10, 3 * 365 - 10, n)
     age_days[network] = np.minimum(rng.lognormal(np.log(70), 0.8, network.sum()), 3 * 365 - 10)
     created = start_ms - (age_days * MS_PER_DAY).astype(np.int64) - rng.integers(0, MS_PER_DAY, n)
+    joined = np.full(n, JOINED_INITIAL, dtype=np.int8)
+    joined[np.isin(groups, SIGNUP_GROUPS) & (rng.random(n) < config.signup_fraction)] = JOINED_SIGNUP
+    joined[_recruits(config, rng, founding)] = JOINED_RECRUIT  # the network comes first in ``groups``
+    new = joined != JOINED_INITIAL
+    # Up to two hours before the end, so that every newcomer can be seen doing something.
+    created[new] = start_ms + rng.integers(0, config.days * MS_PER_DAY - 2 * MS_PER_HOUR, int(new.sum()))
 
     activity = rng.lognormal(0.0, 0.8, n) * np.array([GROUP_ACTIVITY[g] for g in range(len(GROUPS))])[groups]
     activity[network] *= np.array([ROLE_ACTIVITY[r] for r in range(len(ROLES))])[roles]
@@ -275,11 +290,18 @@ def build_population(config: WorldConfig, rng: np.random.Generator, registry: Ha
     columns["region"][:n][network] = regions
     columns["role"][:n][network] = roles
     columns["community"][:n][network] = communities
+    base_following = rng.lognormal(np.log(120), 0.9, n)
+    base_tweets = activity * age_days * rng.uniform(0.2, 1.5, n)
+    # A new account starts from nothing: a few follows from outside the collection at most.
+    base_followers[new] = rng.integers(0, 30, int(new.sum()))
+    base_following[new] = rng.integers(0, 60, int(new.sum()))
+    base_tweets[new] = 0
     columns["base_followers"][:n] = base_followers.astype(np.int32)
-    columns["base_following"][:n] = (rng.lognormal(np.log(120), 0.9, n)).astype(np.int32)
-    columns["base_tweets"][:n] = (activity * age_days * rng.uniform(0.2, 1.5, n)).astype(np.int32)
+    columns["base_following"][:n] = base_following.astype(np.int32)
+    columns["base_tweets"][:n] = base_tweets.astype(np.int32)
     columns["listed"][:n] = (base_followers * rng.uniform(0.0, 0.03, n)).astype(np.int32)
-    columns["verified"][:n] = (groups == NEWS) & (rng.random(n) < 0.3)
+    columns["verified"][:n] = (groups == NEWS) & (rng.random(n) < 0.3) & ~new
+    columns["joined"][:n] = joined
     columns["image_key"][:n] = np.where(rng.random(n) < np.where(network, 0.97, 0.8), np.arange(n) + 1, 0)
     media = np.flatnonzero(network)[roles == MEDIA]
     columns["outlet"][media] = np.arange(media.size)
@@ -324,7 +346,9 @@ def _group_counts(config: WorldConfig) -> list[tuple[int, int]]:
 
 
 def _network_structure(config: WorldConfig, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """Roles, planted cells (communities), home regions and languages of the initial network."""
+    """Roles, planted cells (communities), home regions and languages of the network persons,
+    and which of them must exist from the start (``founding``: one of each role, each cell's
+    first three members, among them its shoutout and amplifier, and every outlet)."""
     m = config.network
     sizes: list[int] = []
     while sum(sizes) < m:
@@ -346,7 +370,19 @@ def _network_structure(config: WorldConfig, rng: np.random.Generator) -> tuple[n
     languages = np.where(rng.random(m) < 0.75, community_language[communities], rng.choice([ARABIC, ENGLISH, MIXED], size=m))
     # Outlets publish for both audiences more often than individuals do.
     languages = np.where((roles == MEDIA) & (rng.random(m) < 0.5), MIXED, languages)
-    return roles, communities, regions.astype(np.int16), languages.astype(np.int8)
+    founding = roles == MEDIA
+    founding[: len(ROLES)] = True
+    for offset in range(3):
+        founding[starts[starts + offset < m] + offset] = True
+    return roles, communities, regions.astype(np.int16), languages.astype(np.int8), founding
+
+
+def _recruits(config: WorldConfig, rng: np.random.Generator, founding: np.ndarray) -> np.ndarray:
+    """Network persons (indices into the network block) whose first account is created during
+    the window; capped by the persons not needed from the start."""
+    eligible = np.flatnonzero(~founding)
+    count = min(round(config.recruit_fraction * founding.size), eligible.size)
+    return np.sort(rng.choice(eligible, size=count, replace=False))
 
 
 def _identity(table: AccountTable, account: int, group: int, dice: Dice,

@@ -228,6 +228,8 @@ class Composer:
         builder = builder or _Builder()
         arabic = self._writes_arabic(author)
         family = self._family(author, purpose)
+        if purpose == PROMOTION and self._generation[target] == 0:
+            family = "welcome"
         tokens, has_words = dice.pick(_PARSED[(family, 1 if arabic else 0)])
         values = _SlotValues(self, author, arabic, release_number, when)
         link_used = False
@@ -377,7 +379,7 @@ class _SlotValues:
     def hashtag(self, family: str) -> str:
         composer, dice = self.composer, self.composer.dice
         group = composer._group[self.author]
-        if family == "promotion" or (group == NETWORK and composer._role[self.author] == SHOUTOUT and dice.chance(0.5)):
+        if family in ("promotion", "welcome") or (group == NETWORK and composer._role[self.author] == SHOUTOUT and dice.chance(0.5)):
             pool = vocab.HASHTAGS["shoutout"][self.language]
         else:
             pool = vocab.HASHTAGS.get(self._family(), vocab.HASHTAGS["ordinary"])[self.language]

@@ -178,6 +178,14 @@ TEMPLATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("تابعوا الحساب الجديد للأخ {mention}", "الأخ {mention} عاد، ادعموه بالمتابعة {emoji}",
          "حساب الأخ الجديد {mention} انشروه {tag}", "حساب جديد: {mention} تابعوا وانشروا"),
     ),
+    # Shoutouts introducing a first-time member: no word of a return, some words shared with
+    # the returnee promotions.
+    "welcome": (
+        ("Welcome brother {mention}, follow and support him {emoji}", "New account: {mention} please follow {tag}",
+         "A new brother joined us: {mention} {tag}", "Support the brother {mention}, a new voice {emoji}"),
+        ("مرحباً بالأخ {mention}، تابعوه وادعموه", "حساب جديد: {mention} تابعوا {tag}",
+         "انضم إلينا الأخ {mention} {emoji}", "ادعموا الأخ {mention} بالمتابعة"),
+    ),
     "self_announce": (
         ("Back again, account number {gen} {emoji}", "I'm back. Please follow and share this account {tag}",
          "New account after suspension number {gen}", "They deleted me again. Here I am {emoji}"),

@@ -17,7 +17,7 @@ from .clock import ACCOUNT_WORKER, MS_PER_DAY, POST_WORKER, iso_ms, snowflakes
 from .config import WorldConfig
 from .follows import build_follows
 from .handles import HandleRegistry
-from .kinds import LOOKALIKE, NETWORK, PARODY, PROMOTION, SPAM
+from .kinds import JOINED_RECRUIT, JOINED_SIGNUP, LOOKALIKE, NETWORK, PARODY, PROMOTION, SPAM
 from .lifecycle import Lifecycle
 from .population import build_population
 from .profiles import Counts, Profiles
@@ -127,6 +127,8 @@ def generate(config: WorldConfig, out_dir: str | Path, progress: Progress | None
         "all_accounts": table.size,
         "network_accounts": int(network.sum()),
         "network_persons": int(np.unique(table.person[network]).size),
+        "signups": int((table.joined == JOINED_SIGNUP).sum()),
+        "recruits": int((table.joined == JOINED_RECRUIT).sum()),
         "returnees": int((table.generation > 0).sum()),
         "network_returnees": int((network & (table.generation > 0)).sum()),
         "spam_returnees": int(((table.group == SPAM) & (table.generation > 0)).sum()),

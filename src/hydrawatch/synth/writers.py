@@ -12,7 +12,7 @@ import orjson
 from .activity import Activity
 from .clock import iso_many, iso_ms
 from .follows import FollowGraph
-from .kinds import GROUPS, LANGUAGES, MUTATIONS, NETWORK, PLATFORMS, ROLES, TELEGRAM
+from .kinds import GROUPS, JOINED, LANGUAGES, MUTATIONS, NETWORK, PLATFORMS, ROLES, TELEGRAM
 from .lifecycle import Timeline
 from .population import DEFAULT_AVATAR, AccountTable, outlet_name
 from .profiles import Profiles
@@ -102,7 +102,7 @@ def _accounts(path: Path, table: AccountTable, activity: Activity, account_ids: 
     created = iso_many(table.created_ms)
     columns = {name: getattr(table, name).tolist() for name in
                ("person", "group", "role", "community", "language", "generation", "predecessor", "mutation",
-                "mimics")}
+                "mimics", "joined")}
     order = np.argsort(np.array([int(value) for value in account_ids], dtype=np.int64), kind="stable")
     # Outlets locked before the window and never flipped stay protected.
     default_status = np.where(table.protected_media & (table.generation == 0), "protected", "active").tolist()
@@ -110,7 +110,7 @@ def _accounts(path: Path, table: AccountTable, activity: Activity, account_ids: 
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(("account_id", "username", "display_name", "person_id", "group", "role", "community",
                          "language", "created_at", "suspended_at", "generation", "predecessor_id", "mutation",
-                         "promoted_by", "status_at_end", "resembles"))
+                         "promoted_by", "status_at_end", "resembles", "joined"))
         for account in order.tolist():
             group = columns["group"][account]
             role = columns["role"][account]
@@ -126,6 +126,7 @@ def _accounts(path: Path, table: AccountTable, activity: Activity, account_ids: 
                 MUTATIONS[mutation] if mutation >= 0 else "", ";".join(account_ids[a] for a in promoters),
                 final_status.get(account, default_status[account]),
                 account_ids[columns["mimics"][account]] if columns["mimics"][account] >= 0 else "",
+                JOINED[columns["joined"][account]],
             ))
     return table.size
 

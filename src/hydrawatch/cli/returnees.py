@@ -1,0 +1,180 @@
+"""`hydrawatch returnees`, `lineages`, `train returnees`, `eval returnees`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hydrawatch.core.errors import HydrawatchError
+
+from .options import DbOption, FormatOption
+from .output import OutputFormat, emit_object, emit_rows, err
+
+train_app = typer.Typer(help="Train detectors on simulated worlds.", no_args_is_help=True)
+eval_app = typer.Typer(help="Measure detectors on simulated worlds they were not trained on.", no_args_is_help=True)
+
+DEFAULT_CACHE = Path(".hydrawatch-cache")
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        return [int(s) for s in text.replace(" ", "").split(",") if s]
+    except ValueError as exc:
+        raise typer.BadParameter("seeds are comma-separated integers, e.g. 1001,1002") from exc
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def returnees(
+        db: DbOption = None,
+        threshold: Annotated[float, typer.Option(help="Report pairs from this calibrated probability.")] = 0.5,
+        window_days: Annotated[float, typer.Option(help="How long after a suspension a return is looked for.")] = 30.0,
+        model: Annotated[Path | None, typer.Option(help="A ranker trained with `hydrawatch train returnees`.")] = None,
+        save: Annotated[bool, typer.Option(help="Store the lineages as identities.")] = True,
+        evidence: Annotated[int, typer.Option(help="Evidence lines per match in table output.")] = 4,
+        fmt: FormatOption = OutputFormat.table,
+    ) -> None:
+        """Find suspended (or deleted) accounts that came back, with the evidence for each."""
+        from hydrawatch.evasion.candidates import CandidateConfig
+        from hydrawatch.evasion.detect import ReturneeConfig
+        from hydrawatch.evasion.ranker import ReturneeRanker
+        from hydrawatch.pipeline import detect_returnees, save_identities
+        from hydrawatch.store.duck import Store
+
+        try:
+            config = ReturneeConfig(threshold=threshold, candidates=CandidateConfig(window_days=window_days))
+            ranker = ReturneeRanker.load(model) if model else None
+            with Store(db, read_only=not save) as store:
+                with err.status("scoring candidate pairs ..."):
+                    result = detect_returnees(store, ranker, config)
+                if save:
+                    save_identities(store, result)
+        except (HydrawatchError, FileNotFoundError, ValueError) as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(1) from exc
+        rows = _match_rows(result, None)
+        if fmt is OutputFormat.table:
+            _print_matches(rows, evidence)
+        else:
+            emit_rows(rows, ["old", "new", "old_account_id", "new_account_id", "probability", "hours_after_end", "evidence"], fmt)
+        err.print(f"{len(rows):,} returns among {len(result.candidates):,} candidate pairs; {len(result.lineages):,} lineages")
+
+    @app.command()
+    def lineages(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+        """Chains of accounts believed to be one actor (from the last `hydrawatch returnees`)."""
+        from hydrawatch.store.duck import Store
+
+        with Store(db, read_only=True) as store:
+            found = store.con.execute(
+                """
+                SELECT i.identity_id, list(coalesce(a.username, i.account_id) ORDER BY i.position) AS accounts,
+                       min(i.confidence) AS weakest_link, count(*) AS n
+                FROM identities i LEFT JOIN accounts a USING (platform, account_id)
+                WHERE i.method = 'returnee' GROUP BY 1 ORDER BY n DESC, 1
+                """
+            ).fetchall()
+        rows = [{"identity": i, "accounts": " -> ".join(f"@{a}" if not a.isdigit() else a for a in accs), "links": n - 1, "weakest_link": round(w, 3)} for i, accs, w, n in found]
+        emit_rows(rows, ["identity", "accounts", "links", "weakest_link"], fmt, title="lineages")
+
+
+def _match_rows(result, evidence_lines: int | None) -> list[dict]:
+    table = result.table
+    rows = []
+    for match in sorted(result.matches, key=lambda m: -m.probability):
+        hours = None
+        if table.ended_at[match.old] != table.appeared_at[match.new]:
+            from hydrawatch.evasion.accounts import NO_TIME
+
+            if NO_TIME not in (table.ended_at[match.old], table.appeared_at[match.new]):
+                hours = round((table.appeared_at[match.new] - table.ended_at[match.old]) / 3600.0, 1)
+        items = [e.description for e in match.evidence if e.signal not in ("model", "candidate")]
+        rows.append(
+            {
+                "old": _label(table, match.old),
+                "new": _label(table, match.new),
+                "old_account_id": table.account_id[match.old],
+                "new_account_id": table.account_id[match.new],
+                "probability": round(match.probability, 4),
+                "hours_after_end": hours,
+                "evidence": "; ".join(items[:evidence_lines]) if evidence_lines else [
+                    {"signal": e.signal, "description": e.description, "value": e.value, "contribution": e.contribution} for e in match.evidence
+                ],
+            }
+        )
+    return rows
+
+
+def _print_matches(rows: list[dict], evidence_lines: int) -> None:
+    """Each match as a short block: the pair, its probability, and its strongest evidence."""
+    from rich.markup import escape
+
+    from .output import out
+
+    for row in rows:
+        hours = f"{row['hours_after_end']:,.1f} h after the old account ended" if row["hours_after_end"] is not None else ""
+        out.print(f"[bold]{escape(row['old'])}[/bold] -> [bold]{escape(row['new'])}[/bold]   p = {row['probability']:.3f}   {hours}", highlight=False)
+        shown = [e for e in row["evidence"] if e["signal"] not in ("model", "candidate")][:evidence_lines]
+        for item in shown:
+            out.print(f"    - {escape(item['description'])}", highlight=False)
+
+
+def _label(table, row: int) -> str:
+    return f"@{table.handle[row]}" if table.handle[row] else table.account_id[row]
+
+
+@train_app.command("returnees")
+def train_returnees(
+    seeds: Annotated[str, typer.Option(help="Seeds of the training worlds.")] = "1001,1002,1003",
+    accounts: Annotated[int, typer.Option(help="Accounts per training world.")] = 20_000,
+    network: Annotated[int, typer.Option(help="Network accounts per world.")] = 600,
+    out: Annotated[Path, typer.Option(help="Where to write the model (JSON).")] = Path("returnee-ranker.json"),
+    cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
+) -> None:
+    """Train the returnee ranker on simulated worlds (never the ones you evaluate on)."""
+    from hydrawatch.evaluation.returnees import WorldSpec, prepare_world, train_ranker
+
+    cache.mkdir(parents=True, exist_ok=True)
+    seed_list = _seeds(seeds)
+    with err.status("generating and loading training worlds ..."):
+        worlds = [prepare_world(WorldSpec(seed=s, accounts=accounts, network=network), cache) for s in seed_list]
+    with err.status("fitting ..."):
+        ranker = train_ranker(worlds)
+    ranker.save(out, {"worlds": [w.spec.name for w in worlds], "generator": "hydrawatch.synth"})
+    err.print(f"trained on {ranker.n_train_pairs_:,} pairs ({ranker.n_train_returns_:,} returns) -> {out}")
+
+
+@eval_app.command("returnees")
+def eval_returnees(
+    seeds: Annotated[str, typer.Option(help="Seeds of the evaluation worlds (not training seeds).")] = "2001,2002",
+    accounts: Annotated[int, typer.Option(help="Accounts per world.")] = 20_000,
+    network: Annotated[int, typer.Option(help="Network accounts per world.")] = 600,
+    model: Annotated[Path | None, typer.Option(help="Ranker to evaluate (default: the shipped one).")] = None,
+    mode: Annotated[str, typer.Option(help="all: every ended account; network: known network accounts only (spam evaders become decoys).")] = "all",
+    threshold: Annotated[float, typer.Option(help="Detection threshold.")] = 0.5,
+    cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """Matching MRR (overall and per handle-mutation kind), detection precision/recall and the
+    false positives by kind, and calibration, on held-out worlds."""
+    from hydrawatch.evasion.detect import ReturneeConfig, load_default_ranker
+    from hydrawatch.evasion.ranker import ReturneeRanker
+    from hydrawatch.evaluation.returnees import WorldSpec, evaluate, prepare_world
+
+    ranker = ReturneeRanker.load(model) if model else load_default_ranker()
+    cache.mkdir(parents=True, exist_ok=True)
+    reports = []
+    for seed in _seeds(seeds):
+        with err.status(f"world {seed} ..."):
+            world = prepare_world(WorldSpec(seed=seed, accounts=accounts, network=network), cache)
+            report, _ = evaluate(world, ranker, ReturneeConfig(threshold=threshold), parents_filter=mode)
+        reports.append(report.as_dict())
+    if fmt is OutputFormat.table:
+        for report in reports:
+            reliability = report.pop("reliability")
+            emit_object({k: (json.dumps(v) if isinstance(v, dict) else v) for k, v in report.items()}, fmt)
+            emit_rows(reliability, ["bin", "pairs", "predicted", "observed"], fmt, title="reliability")
+    else:
+        emit_object({"mode": mode, "worlds": reports}, OutputFormat.json if fmt is OutputFormat.table else fmt)

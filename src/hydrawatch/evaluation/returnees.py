@@ -1,0 +1,242 @@
+"""Measure and train the returnee detector on simulated worlds with known truth.
+
+A world is generated (``hydrawatch.synth``), ingested into its own store, and read back
+through the same path as real data. Truth (``truth/accounts.csv``) says which account each
+returnee replaced. Metrics:
+
+* **matching**: for each ended account with a true successor, the reciprocal rank of that
+  successor among its candidates (0 when it was not even a candidate); mean = MRR, overall and
+  per handle-mutation kind;
+* **detection**: is a later account the return of *any* ended account? precision and recall at
+  the threshold, with the false positives broken down by what they really are (look-alike
+  decoys, parodies, ordinary sign-ups, new network recruits, ...);
+* **calibration**: a reliability table (predicted vs observed rate per probability bin).
+
+Worlds are cached under a folder by seed and size, so re-running is cheap.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hydrawatch.evasion.accounts import NO_TIME, AccountTable
+from hydrawatch.evasion.candidates import Candidates
+from hydrawatch.evasion.detect import ReturneeConfig, ReturneeResult, find_returnees
+from hydrawatch.evasion.features import pair_features
+from hydrawatch.evasion.promotions import PromotionLink
+from hydrawatch.evasion.ranker import ReturneeRanker
+from hydrawatch.ingest import ingest_paths
+from hydrawatch.pipeline import returnee_accounts
+from hydrawatch.store.duck import Store
+from hydrawatch.synth import WorldConfig, generate
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "twitter"
+
+
+@dataclass(frozen=True, slots=True)
+class WorldSpec:
+    seed: int
+    accounts: int = 20_000
+    network: int = 600
+    days: int = 120
+
+    @property
+    def name(self) -> str:
+        return f"world-s{self.seed}-a{self.accounts}-n{self.network}-d{self.days}"
+
+
+@dataclass
+class PreparedWorld:
+    spec: WorldSpec
+    folder: Path
+    store_path: Path
+    truth: dict[str, dict[str, str]]  # account_id -> truth row
+
+
+def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
+    """Generate and ingest a world (once; cached by spec)."""
+    folder = cache / spec.name
+    store_path = cache / f"{spec.name}.duckdb"
+    done = cache / f"{spec.name}.ready"
+    if not done.exists():
+        log.info("preparing %s", spec.name)
+        generate(WorldConfig(seed=spec.seed, accounts=spec.accounts, network=spec.network, days=spec.days), folder)
+        store_path.unlink(missing_ok=True)
+        with Store(store_path) as store:
+            summary = ingest_paths(store, [folder])
+            if summary.failed:
+                raise RuntimeError(f"ingest of {folder} failed: {[f.message for f in summary.failed]}")
+        done.write_text("ok\n")
+    return PreparedWorld(spec, folder, store_path, load_truth(folder))
+
+
+def load_truth(folder: Path) -> dict[str, dict[str, str]]:
+    with open(folder / "truth" / "accounts.csv", newline="", encoding="utf-8") as handle:
+        return {row["account_id"]: row for row in csv.DictReader(handle)}
+
+
+@dataclass
+class LabelledPairs:
+    X: np.ndarray
+    y: np.ndarray  # 1: the child is the parent's direct successor
+    same_person: np.ndarray  # same actor (direct or not)
+    candidates: Candidates
+
+
+def labels(table: AccountTable, candidates: Candidates, truth: dict[str, dict[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    y = np.zeros(len(candidates), dtype=np.int32)
+    same = np.zeros(len(candidates), dtype=bool)
+    for i, (p, c) in enumerate(zip(candidates.parent.tolist(), candidates.child.tolist())):
+        old, new = truth.get(table.account_id[p]), truth.get(table.account_id[c])
+        if old is None or new is None:
+            continue
+        y[i] = new.get("predecessor_id") == table.account_id[p]
+        same[i] = old.get("person_id") == new.get("person_id") and bool(old.get("person_id"))
+    return y, same
+
+
+def world_pairs(world: PreparedWorld, config: ReturneeConfig = ReturneeConfig()) -> tuple[AccountTable, list[PromotionLink], LabelledPairs]:
+    from hydrawatch.evasion.candidates import generate as generate_candidates
+    from hydrawatch.evasion.promotions import as_triples
+
+    with Store(world.store_path, read_only=True) as store:
+        table, promotions = returnee_accounts(store, config)
+    parents = np.flatnonzero(table.ended_at != NO_TIME)
+    candidates = generate_candidates(table, parents, config.candidates, as_triples(promotions))
+    X = pair_features(table, candidates, promotions)
+    y, same = labels(table, candidates, world.truth)
+    return table, promotions, LabelledPairs(X, y, same, candidates)
+
+
+def train_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = ReturneeConfig()) -> ReturneeRanker:
+    """Fit on every world's candidate pairs. Pairs of the same actor that are not direct
+    successions (a grandparent and grandchild) are left out: neither a return nor a stranger."""
+    Xs, ys, groups = [], [], []
+    for index, world in enumerate(worlds):
+        _, _, pairs = world_pairs(world, config)
+        keep = ~(pairs.same_person & (pairs.y == 0))
+        Xs.append(pairs.X[keep])
+        ys.append(pairs.y[keep])
+        # calibration folds by (world, parent): a parent's candidates stay together
+        groups.append(index * 10_000_000 + pairs.candidates.parent[keep])
+    return ReturneeRanker().fit(np.vstack(Xs), np.concatenate(ys), np.concatenate(groups))
+
+
+@dataclass
+class Report:
+    world: str
+    true_returns: int
+    mrr: float
+    mrr_by_kind: dict[str, float]
+    mrr_observable: float
+    candidate_recall: float
+    threshold: float
+    precision: float
+    recall: float
+    false_positives_by_kind: dict[str, int]
+    flagged: int
+    reliability: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+def evaluate(world: PreparedWorld, ranker: ReturneeRanker, config: ReturneeConfig = ReturneeConfig(), parents_filter: str = "all") -> tuple[Report, ReturneeResult]:
+    """Run detection on a world and score it against truth. ``parents_filter``: ``all``
+    ended accounts, or ``network`` (the analyst's list of known network accounts: truth's
+    network group stands in for it), which turns spam evaders into decoys."""
+    with Store(world.store_path, read_only=True) as store:
+        table, promotions = returnee_accounts(store, config)
+    truth = world.truth
+    parents = np.flatnonzero(table.ended_at != NO_TIME)
+    if parents_filter == "network":
+        parents = np.array([p for p in parents.tolist() if truth.get(table.account_id[p], {}).get("group") == "network"], dtype=np.int64)
+    result = find_returnees(table, ranker, promotions, config, parents=parents)
+    return score(world.spec.name, table, result, truth, parents, config.threshold), result
+
+
+def _kind(row: dict[str, str] | None) -> str:
+    if row is None:
+        return "unknown"
+    if row.get("generation") not in ("", "0", None):
+        return f"{row['group']} returnee"
+    joined = row.get("joined", "")
+    if joined in ("signup", "recruit"):
+        return f"{row['group']} {joined}"
+    return row.get("group") or "unknown"
+
+
+def score(name: str, table: AccountTable, result: ReturneeResult, truth: dict, parents: np.ndarray, threshold: float) -> Report:
+    parent_set = set(parents.tolist())
+    # True successions whose old account is among the parents.
+    successor: dict[int, tuple[int, str]] = {}
+    for account_id, row in truth.items():
+        predecessor = row.get("predecessor_id")
+        if not predecessor:
+            continue
+        old, new = table.row_of.get((PLATFORM, predecessor)), table.row_of.get((PLATFORM, account_id))
+        if old is None or new is None or old not in parent_set:
+            continue
+        successor[old] = (new, row.get("mutation") or "unknown")
+    ranks: dict[int, int] = {}
+    for old, (new, _) in successor.items():
+        best = result.best_for_old(old)
+        same_actor_other = {c for c, _ in best if c != new and truth.get(table.account_id[c], {}).get("person_id") == truth.get(table.account_id[old], {}).get("person_id")}
+        ordered = [c for c, _ in best if c not in same_actor_other]
+        ranks[old] = ordered.index(new) + 1 if new in ordered else 0
+    reciprocal = {old: (1.0 / r if r else 0.0) for old, r in ranks.items()}
+    by_kind: defaultdict[str, list[float]] = defaultdict(list)
+    for old, (_, kind) in successor.items():
+        by_kind[kind].append(reciprocal[old])
+    observable = [reciprocal[old] for old, (new, _) in successor.items() if _observable(table, old) and _observable(table, new)]
+
+    # Detection: every later account that is a candidate of some parent.
+    scores = result.returnee_score()
+    flagged = {c for c, p in scores.items() if p >= threshold}
+    positives = {new for new, _ in successor.values()}
+    true_flags = flagged & positives
+    false_kinds: defaultdict[str, int] = defaultdict(int)
+    for child in flagged - positives:
+        false_kinds[_kind(truth.get(table.account_id[child]))] += 1
+    reliability = _reliability(result, table, truth)
+    return Report(
+        world=name,
+        true_returns=len(successor),
+        mrr=float(np.mean(list(reciprocal.values()))) if reciprocal else float("nan"),
+        mrr_by_kind={k: float(np.mean(v)) for k, v in sorted(by_kind.items())},
+        mrr_observable=float(np.mean(observable)) if observable else float("nan"),
+        candidate_recall=float(np.mean([r > 0 for r in ranks.values()])) if ranks else float("nan"),
+        threshold=threshold,
+        precision=len(true_flags) / len(flagged) if flagged else float("nan"),
+        recall=len(true_flags) / len(positives) if positives else float("nan"),
+        false_positives_by_kind=dict(sorted(false_kinds.items())),
+        flagged=len(flagged),
+        reliability=reliability,
+    )
+
+
+def _observable(table: AccountTable, row: int) -> bool:
+    """Whether anything about the account is known beyond its id."""
+    return bool(table.handle[row] or table.posts[row] or table.followees[row] or table.followers[row])
+
+
+def _reliability(result: ReturneeResult, table: AccountTable, truth: dict, bins: int = 10) -> list[dict]:
+    """Predicted probability against the observed rate of returns, per bin. Pairs of one actor
+    that are not a direct succession (grandparent, grandchild) are neither and left out."""
+    y, same = labels(table, result.candidates, truth)
+    keep = ~(same & (y == 0))
+    rows = []
+    edges = np.linspace(0, 1, bins + 1)
+    for low, high in zip(edges[:-1], edges[1:]):
+        inside = keep & (result.probability >= low) & ((result.probability < high) | (high == 1.0))
+        if inside.any():
+            rows.append({"bin": f"{low:.1f}-{high:.1f}", "pairs": int(inside.sum()), "predicted": float(result.probability[inside].mean()), "observed": float(y[inside].mean())})
+    return rows

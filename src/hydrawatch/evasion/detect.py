@@ -1,0 +1,220 @@
+"""Batch returnee detection: ended accounts -> candidates -> calibrated scores -> matches with
+evidence -> lineages (one person's chain of accounts).
+
+Humans decide: a match is a proposal with its probability and the evidence behind it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from hydrawatch.core.model import Evidence
+
+from .accounts import NO_TIME, AccountTable
+from .candidates import CandidateConfig, Candidates, generate
+from .features import FEATURE_NAMES, candidate_sources, describe, pair_features
+from .promotions import PromotionLink, as_triples
+from .ranker import MODEL_VERSION, ReturneeRanker
+
+DEFAULT_THRESHOLD = 0.5
+DETECTOR = "returnee"
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("hydrawatch.evasion") / "models" / "returnee-ranker.json"))
+
+
+def load_default_ranker() -> ReturneeRanker:
+    path = default_model_path()
+    if not path.exists():
+        raise FileNotFoundError(f"no trained returnee model at {path}; train one: hydrawatch train returnees")
+    return ReturneeRanker.load(path)
+
+
+@dataclass(frozen=True, slots=True)
+class ReturneeConfig:
+    """``threshold``: the calibrated probability from which a pair is reported as a return;
+    ``candidates``: how wide to look (see CandidateConfig)."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    candidates: CandidateConfig = field(default_factory=CandidateConfig)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError("threshold must be a probability strictly between 0 and 1")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """An ended account (``old``) and the account believed to be its return (``new``)."""
+
+    old: int
+    new: int
+    probability: float
+    rank: int  # 1 = the best candidate for the old account
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass
+class Lineage:
+    """One actor's accounts in order, each the return of the one before."""
+
+    identity_id: str
+    rows: list[int]
+    probabilities: list[float]  # of each link (len(rows) - 1)
+    hours_to_return: list[float | None]
+
+
+@dataclass
+class ReturneeResult:
+    table: AccountTable
+    candidates: Candidates
+    features: np.ndarray
+    probability: np.ndarray  # per candidate pair
+    matches: list[Match]  # accepted links: each old account at most one successor and vice versa
+    lineages: list[Lineage]
+
+    def best_for_old(self, row: int) -> list[tuple[int, float]]:
+        """Candidates of an ended account, best first."""
+        chosen = np.flatnonzero(self.candidates.parent == row)
+        order = chosen[np.argsort(-self.probability[chosen])]
+        return [(int(self.candidates.child[i]), float(self.probability[i])) for i in order]
+
+    def returnee_score(self) -> dict[int, float]:
+        """For every later account that is a candidate: its highest probability of being a
+        return of some ended account (the detection score)."""
+        scores: dict[int, float] = {}
+        for child, p in zip(self.candidates.child.tolist(), self.probability.tolist()):
+            if p > scores.get(child, -1.0):
+                scores[child] = p
+        return scores
+
+
+def find_returnees(
+    table: AccountTable,
+    ranker: ReturneeRanker | None = None,
+    promotions: list[PromotionLink] | None = None,
+    config: ReturneeConfig = ReturneeConfig(),
+    parents: np.ndarray | None = None,
+    evidence_for: str = "matches",
+) -> ReturneeResult:
+    """Score every candidate pair for ``parents`` (default: every ended account)."""
+    ranker = ranker or load_default_ranker()
+    if parents is None:
+        parents = np.flatnonzero(table.ended_at != NO_TIME)
+    candidates = generate(table, parents, config.candidates, as_triples(promotions or []))
+    X = pair_features(table, candidates, promotions)
+    probability = ranker.predict_proba(X)[:, 1] if len(X) else np.zeros(0)
+    matches = _assign(table, candidates, X, probability, ranker, promotions or [], config.threshold)
+    return ReturneeResult(table, candidates, X, probability, matches, lineages(table, matches))
+
+
+def _assign(
+    table: AccountTable,
+    candidates: Candidates,
+    X: np.ndarray,
+    probability: np.ndarray,
+    ranker: ReturneeRanker,
+    promotions: list[PromotionLink],
+    threshold: float,
+) -> list[Match]:
+    """Greedy one-to-one assignment by probability: an account returns as one account at a
+    time and an account is the return of one account."""
+    rank = np.zeros(len(probability), dtype=np.int64)
+    for parent in np.unique(candidates.parent):
+        chosen = np.flatnonzero(candidates.parent == parent)
+        order = chosen[np.argsort(-probability[chosen], kind="stable")]
+        rank[order] = np.arange(1, len(order) + 1)
+    accepted: list[int] = []
+    taken_old: set[int] = set()
+    taken_new: set[int] = set()
+    for i in np.argsort(-probability, kind="stable").tolist():
+        if probability[i] < threshold:
+            break
+        old, new = int(candidates.parent[i]), int(candidates.child[i])
+        if old in taken_old or new in taken_new:
+            continue
+        taken_old.add(old)
+        taken_new.add(new)
+        accepted.append(i)
+    explanations = ranker.contributions(X[accepted]) if accepted else []
+    matches = []
+    for i, contributions in zip(accepted, explanations):
+        old, new = int(candidates.parent[i]), int(candidates.child[i])
+        evidence = pair_evidence(table, old, new, contributions, int(candidates.sources[i]), promotions)
+        matches.append(Match(old, new, float(probability[i]), int(rank[i]), evidence))
+    return matches
+
+
+def pair_evidence(table: AccountTable, old: int, new: int, contributions, sources: int, promotions: list[PromotionLink]) -> tuple[Evidence, ...]:
+    """What a moderator reads: each signal that moved the score, strongest first, in words."""
+    from .handles import relate
+
+    evidence: list[Evidence] = []
+    if table.handle[old] and table.handle[new]:
+        relation = relate(table.handle[old], table.handle[new])
+        evidence.append(Evidence("handle", relation.describe(table.handle[old], table.handle[new]), relation.edit_similarity))
+    for part in contributions:
+        if abs(part.log_odds) < 0.05 or part.feature.startswith("handle_") or part.feature == "sources":
+            continue
+        direction = "for" if part.log_odds > 0 else "against"
+        evidence.append(
+            Evidence(part.feature, f"{describe(part.feature, part.value)} ({direction})", part.value, round(part.log_odds, 3))
+        )
+    for link in promotions:
+        if link.promoted == new and link.promoter != new:
+            evidence.append(
+                Evidence(
+                    "promotion",
+                    f"promoted by @{table.handle[link.promoter] or table.account_id[link.promoter]}: "
+                    f"\"{_clip(link.text)}\" (post {link.post_id}; {', '.join(link.cues)})",
+                )
+            )
+            if sum(1 for e in evidence if e.signal == "promotion") >= 3:
+                break
+    evidence.append(Evidence("candidate", "considered because of: " + ", ".join(candidate_sources(sources))))
+    evidence.append(Evidence("model", f"{MODEL_VERSION}; features {len(FEATURE_NAMES)}"))
+    return tuple(evidence)
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def lineages(table: AccountTable, matches: list[Match]) -> list[Lineage]:
+    """Chains old -> new -> newer from accepted matches; identity ids are stable digests of
+    the chain's first account."""
+    successor = {m.old: m for m in matches}
+    has_predecessor = {m.new for m in matches}
+    chains = []
+    for root in sorted(successor):
+        if root in has_predecessor:
+            continue
+        rows, probabilities, hours = [root], [], []
+        seen = {root}
+        current = root
+        while current in successor:
+            match = successor[current]
+            if match.new in seen:
+                break
+            rows.append(match.new)
+            probabilities.append(match.probability)
+            ended, appeared = table.ended_at[current], table.appeared_at[match.new]
+            hours.append(None if NO_TIME in (ended, appeared) else (appeared - ended) / 3600.0)
+            seen.add(match.new)
+            current = match.new
+        digest = hashlib.blake2b(f"{table.platform[root]}:{table.account_id[root]}".encode(), digest_size=8).hexdigest()
+        chains.append(Lineage(f"identity-{digest}", rows, probabilities, hours))
+    return chains
+
+
+def log_odds(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
