@@ -18,6 +18,7 @@ Worlds are cached under a folder by seed and size, so re-running is cheap.
 from __future__ import annotations
 
 import csv
+import time
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from hydrawatch.evasion.ranker import ReturneeRanker
 from hydrawatch.ingest import ingest_paths
 from hydrawatch.pipeline import returnee_accounts
 from hydrawatch.store.duck import Store
+from hydrawatch.store.schema import SCHEMA_VERSION
 from hydrawatch.synth import WorldConfig, generate
 
 log = logging.getLogger(__name__)
@@ -43,14 +45,24 @@ PLATFORM = "twitter"
 
 @dataclass(frozen=True, slots=True)
 class WorldSpec:
+    """A simulated world and how much of it the store sees: ``view="full"`` loads tweets,
+    compliance events and follows; ``view="tweets"`` loads tweets only, like an export of
+    collected tweets (no suspensions named, no follow graph: accounts that fall silent are
+    the presumed suspensions)."""
+
     seed: int
     accounts: int = 20_000
     network: int = 600
     days: int = 120
+    view: str = "full"
+
+    @property
+    def world_name(self) -> str:
+        return f"world-s{self.seed}-a{self.accounts}-n{self.network}-d{self.days}"
 
     @property
     def name(self) -> str:
-        return f"world-s{self.seed}-a{self.accounts}-n{self.network}-d{self.days}"
+        return self.world_name if self.view == "full" else f"{self.world_name}-{self.view}"
 
 
 @dataclass
@@ -63,18 +75,21 @@ class PreparedWorld:
 
 def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
     """Generate and ingest a world (once; cached by spec)."""
-    folder = cache / spec.name
+    folder = cache / spec.world_name
     store_path = cache / f"{spec.name}.duckdb"
     done = cache / f"{spec.name}.ready"
-    if not done.exists():
+    stamp = f"store schema {SCHEMA_VERSION}\n"
+    if not done.exists() or done.read_text() != stamp:
         log.info("preparing %s", spec.name)
-        generate(WorldConfig(seed=spec.seed, accounts=spec.accounts, network=spec.network, days=spec.days), folder)
+        if not (folder / "truth" / "summary.json").exists():
+            generate(WorldConfig(seed=spec.seed, accounts=spec.accounts, network=spec.network, days=spec.days), folder)
         store_path.unlink(missing_ok=True)
+        inputs = [folder] if spec.view == "full" else sorted(folder.glob("tweets.jsonl*"))
         with Store(store_path) as store:
-            summary = ingest_paths(store, [folder])
+            summary = ingest_paths(store, inputs)
             if summary.failed:
                 raise RuntimeError(f"ingest of {folder} failed: {[f.message for f in summary.failed]}")
-        done.write_text("ok\n")
+        done.write_text(stamp)
     return PreparedWorld(spec, folder, store_path, load_truth(folder))
 
 
@@ -240,3 +255,90 @@ def _reliability(result: ReturneeResult, table: AccountTable, truth: dict, bins:
         if inside.any():
             rows.append({"bin": f"{low:.1f}-{high:.1f}", "pairs": int(inside.sum()), "predicted": float(result.probability[inside].mean()), "observed": float(y[inside].mean())})
     return rows
+
+
+# --- the online (sign-up time) matcher ---------------------------------------------------
+
+def _signup_pairs(pairs: LabelledPairs) -> np.ndarray:
+    """Pairs the online index can find (shared handle, name or avatar key)."""
+    from hydrawatch.evasion.candidates import Source
+
+    return (pairs.candidates.sources & (Source.HANDLE | Source.NAME | Source.AVATAR)) > 0
+
+
+def train_signup_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = ReturneeConfig()) -> ReturneeRanker:
+    """A ranker that sees only what is known at sign-up (see evasion.online.SIGNUP_FEATURES)."""
+    from hydrawatch.evasion.online import SIGNUP_MASK
+
+    Xs, ys, groups = [], [], []
+    for index, world in enumerate(worlds):
+        _, _, pairs = world_pairs(world, config)
+        keep = ~(pairs.same_person & (pairs.y == 0)) & _signup_pairs(pairs)
+        X = pairs.X[keep].copy()
+        X[:, ~SIGNUP_MASK] = np.nan
+        Xs.append(X)
+        ys.append(pairs.y[keep])
+        groups.append(index * 10_000_000 + pairs.candidates.parent[keep])
+    return ReturneeRanker().fit(np.vstack(Xs), np.concatenate(ys), np.concatenate(groups))
+
+
+def identities_of(table: AccountTable, rows) -> list:
+    from hydrawatch.evasion.online import Identity
+
+    return [
+        Identity(table.platform[r], table.account_id[r], tuple(h for h in {*table.handles[r], table.handle[r]} if h),
+                 tuple(d for d in {*table.display_names[r], table.display_name[r]} if d), table.bio[r],
+                 tuple(table.avatar_urls[r]), float(table.ended_at[r]))
+        for r in rows
+    ]
+
+
+def new_account_of(table: AccountTable, row: int):
+    from hydrawatch.evasion.online import NewAccount
+
+    avatar = table.avatar_urls[row][0] if table.avatar_urls[row] else ""
+    return NewAccount(table.platform[row], table.account_id[row], table.handle[row], table.display_name[row],
+                      table.bio[row], avatar, float(table.appeared_at[row]))
+
+
+def evaluate_online(world: PreparedWorld, ranker: ReturneeRanker | None, threshold: float = 0.5) -> dict:
+    """Replay the world as a stream: every ended account enters the matcher, every later
+    account is queried once; scored like batch detection (precision and recall of "is a
+    returnee", and the reciprocal rank of the true predecessor)."""
+    from hydrawatch.evasion.online import OnlineMatcher
+
+    with Store(world.store_path, read_only=True) as store:
+        table, _ = returnee_accounts(store)
+    truth = world.truth
+    ended = np.flatnonzero(table.ended_at != NO_TIME)
+    matcher = OnlineMatcher(ranker=ranker)
+    matcher.add_many(identities_of(table, ended.tolist()))
+    from hydrawatch.evasion.candidates import CandidateConfig, eligible_children
+
+    children = eligible_children(table, ended, CandidateConfig())
+    flagged, positives, reciprocal, latencies = set(), set(), [], []
+    for row in children.tolist():
+        account = new_account_of(table, row)
+        started = time.perf_counter()
+        matches = matcher.query(account) if account.handle or account.display_name else []
+        latencies.append(time.perf_counter() - started)
+        predecessor = truth.get(table.account_id[row], {}).get("predecessor_id")
+        is_return = bool(predecessor) and (PLATFORM, predecessor) in table.row_of and table.ended_at[table.row_of[(PLATFORM, predecessor)]] != NO_TIME
+        if is_return:
+            positives.add(row)
+            ids = [m.old_account_id for m in matches]
+            reciprocal.append(1.0 / (ids.index(predecessor) + 1) if predecessor in ids else 0.0)
+        if matches and matches[0].probability >= threshold:
+            flagged.add(row)
+    true_flags = flagged & positives
+    latencies_ms = np.array(latencies) * 1000
+    return {
+        "world": world.spec.name,
+        "identities": len(matcher),
+        "queries": len(children),
+        "precision": len(true_flags) / len(flagged) if flagged else float("nan"),
+        "recall": len(true_flags) / len(positives) if positives else float("nan"),
+        "mrr": float(np.mean(reciprocal)) if reciprocal else float("nan"),
+        "p50_ms": float(np.percentile(latencies_ms, 50)) if len(latencies_ms) else 0.0,
+        "p99_ms": float(np.percentile(latencies_ms, 99)) if len(latencies_ms) else 0.0,
+    }

@@ -11,7 +11,9 @@ and backup accounts made in advance) and at least one of these says they may be 
 * ``followees``/``followers``/``contacts``: at least ``min_shared`` accounts in common among
   whom they follow, who follows them, or whom they mention and repost (accounts that very many
   compared accounts share are ignored: everybody follows the news);
-* ``promotion``: a post promoting the later account, by an account close to the ended one.
+* ``promotion``: a post promoting the later account, by an account close to the ended one;
+* ``style``: among the ended accounts whose window covers it, the few whose writing style is
+  closest to the later account's (character n-gram cosine of at least ``min_style``).
 
 :func:`all_pairs_in_window` is the brute-force reference the tests compare against.
 """
@@ -40,6 +42,7 @@ class Source(IntFlag):
     FOLLOWERS = 32
     CONTACTS = 64
     PROMOTION = 128
+    STYLE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,8 @@ class CandidateConfig:
     min_shared: int = 2
     max_neighbour_share: float = 0.1
     neighbours_per_child: int = 25
+    style_per_child: int = 10
+    min_style: float = 0.35
 
     def __post_init__(self) -> None:
         if self.window_days <= 0:
@@ -135,6 +140,9 @@ def generate(
     if promotions:
         collect(*_promotion_pairs(table, parents, promotions), Source.PROMOTION)
 
+    if table.style is not None and config.style_per_child:
+        collect(*_style_pairs(table, parents, children, config), Source.STYLE)
+
     if not found:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())
@@ -201,6 +209,38 @@ def _shared_neighbours(parents: np.ndarray, children: np.ndarray, sets: list[fro
         order = np.argsort(-scores.data[start:end][keep])[: config.neighbours_per_child]
         out_parent.append(parents[rows_here[order]])
         out_child.append(np.full(len(order), children[column], dtype=np.int64))
+    if not out_parent:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_parent), np.concatenate(out_child)
+
+
+def _style_pairs(table: AccountTable, parents: np.ndarray, children: np.ndarray, config: CandidateConfig, chunk: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Each later account's closest ended accounts by writing style, chunk by chunk over the
+    later accounts in time order, comparing only with parents whose window can cover them."""
+    with_text = children[table.posts[children] > 0]
+    parents = parents[table.posts[parents] > 0]
+    if not len(with_text) or not len(parents):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    with_text = with_text[np.argsort(table.appeared_at[with_text], kind="stable")]
+    parents = parents[np.argsort(table.ended_at[parents], kind="stable")]
+    ended = table.ended_at[parents]
+    out_parent, out_child = [], []
+    for start in range(0, len(with_text), chunk):
+        block = with_text[start : start + chunk]
+        first, last = table.appeared_at[block].min(), table.appeared_at[block].max()
+        low = np.searchsorted(ended, first - config.window_days * 86400, side="left")
+        high = np.searchsorted(ended, last + config.slack_hours * 3600, side="right")
+        pool = parents[low:high]
+        if not len(pool):
+            continue
+        similarity = (table.style[block] @ table.style[pool].T).toarray()
+        k = min(config.style_per_child, len(pool))
+        best = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        rows = np.repeat(np.arange(len(block)), k)
+        cols = best.ravel()
+        keep = similarity[rows, cols] >= config.min_style
+        out_child.append(block[rows[keep]])
+        out_parent.append(pool[cols[keep]])
     if not out_parent:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(out_parent), np.concatenate(out_child)

@@ -67,12 +67,13 @@ FEATURE_NAMES = tuple(f.name for f in FEATURES)
 MISSING = np.nan
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[int, float]:
-    """(shared, shared / size of the new account's set)."""
+def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
+    """(shared, shared / size of the new account's set); unknown (NaN) when either set is
+    empty: an export without follow edges says nothing about shared friends."""
     if not a or not b:
-        return 0, 0.0
+        return MISSING, MISSING
     shared = len(a & b)
-    return shared, shared / len(b)
+    return float(shared), shared / len(b)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

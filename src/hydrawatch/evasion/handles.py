@@ -60,6 +60,8 @@ class HandleRelation:
             if self.affix.startswith("-"):
                 return f"@{new} is @{old} with '{self.affix[1:]}' removed"
             return f"@{new} is @{old} with '{self.affix}' added"
+        if self.single_edit and len(_plain(old)) == len(_plain(new)) and self.edit_similarity < 1.0 - 1.0 / max(len(_plain(old)), 1) - 1e-9:
+            return f"@{new} is @{old} with two neighbouring characters swapped"
         if self.single_edit:
             return f"@{new} is @{old} with one character changed"
         return f"@{new} resembles @{old} ({self.edit_similarity:.0%} similar)"

@@ -50,7 +50,11 @@ class KeyIndex:
         hashes = np.concatenate([self.hashes_, *self._pending_hashes])
         rows = np.concatenate([self.rows_, *self._pending_rows])
         order = np.lexsort((rows, hashes))
-        self.hashes_, self.rows_ = hashes[order], rows[order]
+        hashes, rows = hashes[order], rows[order]
+        # a row listed twice under one key is one posting
+        distinct = np.ones(len(hashes), dtype=bool)
+        distinct[1:] = (hashes[1:] != hashes[:-1]) | (rows[1:] != rows[:-1])
+        self.hashes_, self.rows_ = hashes[distinct], rows[distinct]
         self._pending_hashes, self._pending_rows, self._pending = [], [], 0
 
     def lookup(self, hashes: np.ndarray, max_postings: int | None = None) -> np.ndarray:

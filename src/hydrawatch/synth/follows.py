@@ -156,7 +156,7 @@ def _cells(table: AccountTable, network: np.ndarray, probability: float, rng: np
         k = members.size
         # A recruit knows fewer of its cell than the old hands do, and fewer of them know it.
         recruit = table.joined[members] == JOINED_RECRUIT
-        scale = np.where(recruit, 0.4, 1.0)[:, None] * np.where(recruit, 0.5, 1.0)[None, :]
+        scale = np.where(recruit, 0.25, 1.0)[:, None] * np.where(recruit, 0.5, 1.0)[None, :]
         linked = rng.random((k, k)) < probability * scale
         np.fill_diagonal(linked, False)
         source_index, target_index = np.nonzero(linked)
@@ -180,28 +180,37 @@ def _around_network(table: AccountTable, initial: int, network: np.ndarray, rng:
     degree = rng.poisson(5, sympathisers.size) + 1
     sources = np.repeat(sympathisers, degree)
     timed(sources, rng.choice(network, size=sources.size, p=hub_weight))
-    # Journalists and counter-messengers watch a handful; researchers watch very many.
+    # Journalists and counter-messengers watch a handful; researchers watch very many. Each
+    # picks among the network accounts still there when it joins (it may join late).
+    by_end = network[np.argsort(table.end_ms[network], kind="stable")]
+    ends = table.end_ms[by_end]
     for group, mean in ((NEWS, 5), (COUNTER, 8)):
         watchers = np.flatnonzero(groups == group)
         sources = np.repeat(watchers, rng.poisson(mean, watchers.size))
-        timed(sources, rng.choice(network, size=sources.size))
+        first = np.searchsorted(ends, table.created_ms[sources], side="right")
+        picked = first + (rng.random(sources.size) * (by_end.size - first)).astype(np.int64)
+        there = picked < by_end.size
+        timed(sources[there], by_end[picked[there]])
     researchers = np.flatnonzero(groups == RESEARCHER)
     for researcher in researchers.tolist():
         share = rng.uniform(0.2, 0.4)
-        count = min(int(share * network.size), 400)
-        targets = rng.choice(network, size=count, replace=False)
+        still_there = by_end[np.searchsorted(ends, table.created_ms[researcher], side="right"):]
+        count = min(int(share * network.size), 400, still_there.size)
+        targets = rng.choice(still_there, size=count, replace=False)
         timed(np.full(count, researcher), targets)
 
 
 def _decoys(table: AccountTable, initial: int, mean_degree: float, rng: np.random.Generator,
             start_ms: int, end_ms: int, edges: _EdgeList) -> None:
     """Parodies and look-alike decoys created during the window: a few follows both ways,
-    all after their creation."""
+    all after their creation (and after the other account's)."""
     late = np.arange(initial, table.size)
     late = late[np.isin(table.group[late], (PARODY, LOOKALIKE))]
     if late.size == 0:
         return
     background = np.flatnonzero(table.group[:initial] == ORDINARY)
+    sources: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
     for account in late.tolist():
         created = int(table.created_ms[account])
         horizon = min(int(table.end_ms[account]), end_ms)
@@ -209,10 +218,11 @@ def _decoys(table: AccountTable, initial: int, mean_degree: float, rng: np.rando
             continue
         out_targets = rng.choice(background, size=int(rng.poisson(mean_degree * 2)) + 1)
         in_sources = rng.choice(background, size=int(rng.poisson(3)))
-        times_out = rng.integers(created, horizon, out_targets.size)
-        times_in = rng.integers(created, horizon, in_sources.size)
-        edges.add(np.full(out_targets.size, account), out_targets, times_out)
-        edges.add(in_sources, np.full(in_sources.size, account), times_in)
+        sources += [np.full(out_targets.size, account), in_sources]
+        targets += [out_targets, np.full(in_sources.size, account)]
+    if sources:
+        all_sources, all_targets = np.concatenate(sources), np.concatenate(targets)
+        edges.add(all_sources, all_targets, _edge_times(table, all_sources, all_targets, start_ms, end_ms, rng))
 
 
 def _edge_times(table: AccountTable, sources: np.ndarray, targets: np.ndarray, start_ms: int,
@@ -238,16 +248,20 @@ def _edge_times(table: AccountTable, sources: np.ndarray, targets: np.ndarray, s
 
 def _returns(config: WorldConfig, table: AccountTable, sources: np.ndarray, targets: np.ndarray,
              times: np.ndarray, rng: np.random.Generator, end_ms: int, hubs: _Hubs) -> tuple[np.ndarray, ...]:
-    """Follow recovery of each returnee, in creation order so chains build on each other."""
+    """Follow recovery of each returnee, in creation order so chains build on each other.
+    Friends are followed (and follow back) from whichever account they have at the time: a
+    returnee finds the new accounts of its suspended friends too."""
     returnees = np.flatnonzero(table.predecessor >= 0)
     if returnees.size == 0:
         return sources, targets, times
     lineage = np.zeros(table.size, dtype=bool)
     lineage[table.predecessor[returnees]] = True
     lineage[returnees] = True
+    current = _CurrentAccount(table, lineage)
     by_target: dict[int, list[int]] = {}
     by_source: dict[int, list[int]] = {}
-    keep = lineage[targets] | lineage[sources]
+    # Only follows that happened (pairs that never coexisted carry ``end_ms``).
+    keep = (lineage[targets] | lineage[sources]) & (times < end_ms)
     for source, target in zip(sources[keep].tolist(), targets[keep].tolist(), strict=True):
         if lineage[target]:
             by_target.setdefault(target, []).append(source)
@@ -276,7 +290,10 @@ def _returns(config: WorldConfig, table: AccountTable, sources: np.ndarray, targ
                 probability = min(1.0, base_probability * 1.4)
                 delay /= 3
             at = created + int(delay)
-            if draw < probability and at < min(horizon, int(table.end_ms[follower])) and follower != account:
+            if draw >= probability or at >= horizon:
+                continue
+            follower = current.at(follower, at)
+            if follower >= 0 and not current.same_person(follower, account):
                 added_sources.append(follower)
                 added_targets.append(account)
                 added_times.append(at)
@@ -288,7 +305,10 @@ def _returns(config: WorldConfig, table: AccountTable, sources: np.ndarray, targ
         delays = rng.lognormal(np.log(median_delay), 1.0, len(followees))
         for followee, draw, delay in zip(followees, draws.tolist(), delays.tolist(), strict=True):
             at = created + int(delay)
-            if draw < refollow and at < min(horizon, int(table.end_ms[followee])) and followee != account:
+            if draw >= refollow or at >= horizon:
+                continue
+            followee = current.at(followee, at)
+            if followee >= 0 and not current.same_person(followee, account):
                 added_sources.append(account)
                 added_targets.append(followee)
                 added_times.append(at)
@@ -302,6 +322,32 @@ def _returns(config: WorldConfig, table: AccountTable, sources: np.ndarray, targ
     return (np.concatenate([sources, np.asarray(added_sources, dtype=np.int64)]),
             np.concatenate([targets, np.asarray(added_targets, dtype=np.int64)]),
             np.concatenate([times, np.asarray(added_times, dtype=np.int64)]))
+
+
+class _CurrentAccount:
+    """The account a person has at a given time (people with several accounts have one at a
+    time, with gaps between a suspension and the return)."""
+
+    def __init__(self, table: AccountTable, lineage: np.ndarray) -> None:
+        self.created = table.created_ms
+        self.ends = table.end_ms
+        self.person = table.person
+        accounts = np.flatnonzero(lineage)
+        self.accounts_of: dict[int, list[int]] = {}
+        for account in accounts[np.argsort(self.created[accounts], kind="stable")].tolist():
+            self.accounts_of.setdefault(int(self.person[account]), []).append(account)
+
+    def at(self, account: int, at_ms: int) -> int:
+        """``account`` if it is there at ``at_ms``, else its person's account then, or -1."""
+        if self.created[account] <= at_ms < self.ends[account]:
+            return account
+        for other in self.accounts_of.get(int(self.person[account]), ()):
+            if self.created[other] <= at_ms < self.ends[other]:
+                return other
+        return -1
+
+    def same_person(self, first: int, second: int) -> bool:
+        return bool(self.person[first] == self.person[second])
 
 
 def _finish(table: AccountTable, sources: np.ndarray, targets: np.ndarray, times: np.ndarray,

@@ -1,0 +1,271 @@
+"""The online returnee matcher: "is this account, created a moment ago, a returning one?"
+
+It holds every suspended identity in memory (handles, display names, bio, avatar, when it
+ended), indexed by the same blocking keys as the batch detector (:mod:`.keys`), and answers a
+query for a new account in milliseconds: look up the accounts sharing a key, drop those that
+ended too long ago, score the rest with the sign-up ranker (only what is known at sign-up:
+handle, name, bio, avatar, time since the suspension) and return them with evidence.
+
+It updates incrementally (``add_suspended``, ``remove`` when an account is reinstated),
+and saves to / loads from one ``.npz`` file (no pickle).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hydrawatch.core.model import Evidence
+from hydrawatch.core.text import normalize_text
+
+from .features import FEATURE_NAMES, describe
+from .handles import relate, trigram_jaccard
+from .index import KeyIndex
+from .keys import handle_keys, hash_keys, name_keys
+
+#: Features the sign-up ranker sees; the others are unknown a moment after sign-up.
+SIGNUP_FEATURES = (
+    "handle_edit_similarity", "handle_trigram_jaccard", "handle_same_skeleton", "handle_digit_change", "handle_affix",
+    "handle_single_edit", "handles_known", "name_same", "name_similarity", "names_known", "bio_similarity",
+    "bio_word_overlap", "bios_known", "same_avatar", "hours_after_end",
+)
+SIGNUP_MASK = np.array([name in SIGNUP_FEATURES for name in FEATURE_NAMES])
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A suspended (or deleted) account as the matcher remembers it."""
+
+    platform: str
+    account_id: str
+    handles: tuple[str, ...]
+    display_names: tuple[str, ...] = ()
+    bio: str = ""
+    avatar_urls: tuple[str, ...] = ()
+    ended_at: float = 0.0  # epoch seconds
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    platform: str
+    account_id: str
+    handle: str
+    display_name: str = ""
+    bio: str = ""
+    avatar_url: str = ""
+    created_at: float = 0.0  # epoch seconds
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineMatch:
+    old_platform: str
+    old_account_id: str
+    old_handle: str
+    probability: float
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass
+class OnlineMatcher:
+    """``window_days``/``slack_hours`` as in CandidateConfig; ``max_postings`` skips keys
+    shared by more identities than this; ``ranker`` scores pairs (a ReturneeRanker trained on
+    sign-up features; None ranks by handle/name similarity alone)."""
+
+    window_days: float = 30.0
+    slack_hours: float = 6.0
+    max_postings: int = 500
+    ranker: object | None = None
+    platform_: list[str] = field(default_factory=list)
+    account_id_: list[str] = field(default_factory=list)
+    handles_: list[tuple[str, ...]] = field(default_factory=list)
+    names_: list[tuple[str, ...]] = field(default_factory=list)
+    bio_: list[str] = field(default_factory=list)
+    avatars_: list[tuple[str, ...]] = field(default_factory=list)
+    ended_at_: list[float] = field(default_factory=list)
+    removed_: set[int] = field(default_factory=set)
+    index_: KeyIndex = field(default_factory=KeyIndex)
+    row_of_: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.account_id_) - len(self.removed_)
+
+    # --- updates ------------------------------------------------------------------------
+
+    def add_suspended(self, identity: Identity) -> None:
+        key = (identity.platform, identity.account_id)
+        if key in self.row_of_:
+            row = self.row_of_[key]
+            self.removed_.discard(row)
+            self.ended_at_[row] = identity.ended_at
+            return
+        row = len(self.account_id_)
+        self.row_of_[key] = row
+        self.platform_.append(identity.platform)
+        self.account_id_.append(identity.account_id)
+        self.handles_.append(tuple(identity.handles))
+        self.names_.append(tuple(identity.display_names))
+        self.bio_.append(normalize_text(identity.bio or ""))
+        self.avatars_.append(tuple(identity.avatar_urls))
+        self.ended_at_.append(float(identity.ended_at))
+        self.index_.add(row, hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls)))
+
+    def add_many(self, identities: list[Identity]) -> None:
+        """Bulk load (one index merge at the end)."""
+        rows, hashes = [], []
+        for identity in identities:
+            key = (identity.platform, identity.account_id)
+            if key in self.row_of_:
+                self.add_suspended(identity)
+                continue
+            row = len(self.account_id_)
+            self.row_of_[key] = row
+            self.platform_.append(identity.platform)
+            self.account_id_.append(identity.account_id)
+            self.handles_.append(tuple(identity.handles))
+            self.names_.append(tuple(identity.display_names))
+            self.bio_.append(normalize_text(identity.bio or ""))
+            self.avatars_.append(tuple(identity.avatar_urls))
+            self.ended_at_.append(float(identity.ended_at))
+            keys = hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls))
+            rows.append(np.full(len(keys), row, dtype=np.int64))
+            hashes.append(keys)
+        if rows:
+            self.index_.add_many(np.concatenate(rows), np.concatenate(hashes))
+
+    def remove(self, platform: str, account_id: str) -> bool:
+        """Forget an identity (the account was reinstated). Its index keys stay but are ignored."""
+        row = self.row_of_.get((platform, account_id))
+        if row is None or row in self.removed_:
+            return False
+        self.removed_.add(row)
+        return True
+
+    # --- queries ------------------------------------------------------------------------
+
+    def candidates(self, account: NewAccount) -> np.ndarray:
+        keys = _identity_keys((account.handle,), (account.display_name,), (account.avatar_url,))
+        rows = self.index_.lookup(hash_keys(keys), self.max_postings)
+        if not len(rows):
+            return rows
+        ended = np.asarray([self.ended_at_[r] for r in rows.tolist()])
+        delta = account.created_at - ended
+        ok = (delta >= -self.slack_hours * 3600) & (delta <= self.window_days * 86400)
+        rows = rows[ok]
+        return np.array([r for r in rows.tolist() if r not in self.removed_ and self.platform_[r] == account.platform], dtype=np.int64)
+
+    def query(self, account: NewAccount, limit: int = 5, threshold: float = 0.0) -> list[OnlineMatch]:
+        """The suspended identities this new account may be, best first."""
+        rows = self.candidates(account)
+        if not len(rows):
+            return []
+        X = np.vstack([self._features(r, account, len(rows)) for r in rows.tolist()])
+        if self.ranker is not None:
+            scores = self.ranker.predict_proba(X)[:, 1]
+        else:  # no model: plain similarity, for a usable matcher before any training
+            column = FEATURE_NAMES.index("handle_edit_similarity")
+            scores = np.nan_to_num(X[:, column])
+        order = np.argsort(-scores, kind="stable")[:limit]
+        return [
+            OnlineMatch(self.platform_[rows[i]], self.account_id_[rows[i]], self.handles_[rows[i]][0] if self.handles_[rows[i]] else "",
+                        float(scores[i]), self._evidence(rows[i], account, X[i]))
+            for i in order.tolist() if scores[i] >= threshold
+        ]
+
+    def _features(self, row: int, account: NewAccount, n_candidates: int) -> np.ndarray:
+        x = np.full(len(FEATURE_NAMES), np.nan, dtype=np.float32)
+        column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+        best = None
+        for old in self.handles_[row]:
+            if old and account.handle:
+                relation = relate(old, account.handle)
+                if best is None or relation.edit_similarity > best.edit_similarity:
+                    best = relation
+        if best is not None:
+            x[column["handle_edit_similarity"]] = best.edit_similarity
+            x[column["handle_trigram_jaccard"]] = best.trigram_jaccard
+            x[column["handle_same_skeleton"]] = float(best.same_skeleton)
+            x[column["handle_digit_change"]] = abs(best.digit_change) if best.digit_change else 0.0
+            x[column["handle_affix"]] = float(best.affix is not None)
+            x[column["handle_single_edit"]] = float(best.single_edit)
+        x[column["handles_known"]] = float(best is not None)
+        from rapidfuzz.distance import Indel
+
+        from hydrawatch.core.text import name_skeleton
+
+        old_names = [name_skeleton(n) for n in self.names_[row] if n]
+        new_name = name_skeleton(account.display_name or "")
+        if old_names and new_name:
+            x[column["name_same"]] = float(new_name in old_names)
+            x[column["name_similarity"]] = max(Indel.normalized_similarity(o, new_name) for o in old_names)
+        x[column["names_known"]] = float(bool(old_names and new_name))
+        bio_new = normalize_text(account.bio or "")
+        if self.bio_[row] and bio_new:
+            x[column["bio_similarity"]] = trigram_jaccard(self.bio_[row], bio_new)
+            old_words, new_words = set(self.bio_[row].split()), set(bio_new.split())
+            x[column["bio_word_overlap"]] = len(old_words & new_words) / len(old_words | new_words)
+        x[column["bios_known"]] = float(bool(self.bio_[row] and bio_new))
+        if self.avatars_[row] and account.avatar_url:
+            x[column["same_avatar"]] = float(account.avatar_url in self.avatars_[row])
+        x[column["hours_after_end"]] = (account.created_at - self.ended_at_[row]) / 3600.0
+        x[~SIGNUP_MASK] = np.nan
+        return x
+
+    def _evidence(self, row: int, account: NewAccount, x: np.ndarray) -> tuple[Evidence, ...]:
+        evidence = []
+        old = self.handles_[row][0] if self.handles_[row] else ""
+        if old and account.handle:
+            relation = relate(old, account.handle)
+            evidence.append(Evidence("handle", relation.describe(old, account.handle), relation.edit_similarity))
+        for name, value in zip(FEATURE_NAMES, x.tolist()):
+            if name in ("name_same", "bio_similarity", "same_avatar", "hours_after_end") and not math.isnan(value):
+                evidence.append(Evidence(name, describe(name, value), value))
+        return tuple(evidence)
+
+    # --- persistence --------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        """One compressed .npz: strings as JSON, the index as int64 arrays."""
+        state = self.index_.state()
+        meta = {
+            "window_days": self.window_days, "slack_hours": self.slack_hours, "max_postings": self.max_postings,
+            "platform": self.platform_, "account_id": self.account_id_, "handles": self.handles_, "names": self.names_,
+            "bio": self.bio_, "avatars": self.avatars_, "removed": sorted(self.removed_), "saved_at": time.time(),
+        }
+        np.savez_compressed(path, hashes=state["hashes"], rows=state["rows"], ended_at=np.asarray(self.ended_at_, dtype=np.float64),
+                            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+
+    @classmethod
+    def load(cls, path: Path, ranker: object | None = None) -> OnlineMatcher:
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+            matcher = cls(window_days=meta["window_days"], slack_hours=meta["slack_hours"], max_postings=meta["max_postings"], ranker=ranker)
+            matcher.index_ = KeyIndex.from_state({"hashes": data["hashes"], "rows": data["rows"]})
+            matcher.ended_at_ = data["ended_at"].tolist()
+        matcher.platform_ = meta["platform"]
+        matcher.account_id_ = meta["account_id"]
+        matcher.handles_ = [tuple(h) for h in meta["handles"]]
+        matcher.names_ = [tuple(n) for n in meta["names"]]
+        matcher.bio_ = meta["bio"]
+        matcher.avatars_ = [tuple(a) for a in meta["avatars"]]
+        matcher.removed_ = set(meta["removed"])
+        matcher.row_of_ = {(p, a): i for i, (p, a) in enumerate(zip(matcher.platform_, matcher.account_id_))}
+        return matcher
+
+
+def _identity_keys(handles, names, avatars) -> list[str]:
+    keys: list[str] = []
+    for handle in handles:
+        if handle:
+            keys.extend(handle_keys(handle))
+    for name in names:
+        if name:
+            keys.extend(name_keys(name))
+    for url in avatars:
+        if url and "default_profile" not in url:
+            keys.append(f"avatar:{url}")
+    return keys

@@ -1,0 +1,90 @@
+"""Handle relations and blocking keys: each mutation kind is recognised, and the keys find
+every pair the brute-force definition says they should."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import Levenshtein
+
+from hydrawatch.core.text import handle_skeleton
+from hydrawatch.evasion.handles import affix, digit_change, relate
+from hydrawatch.evasion.index import BruteForceIndex, KeyIndex
+from hydrawatch.evasion.keys import handle_keys, hash_keys, name_keys
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "phrase"),
+    [
+        ("abu_x12", "abu_x13", "number raised by 1"),
+        ("abuayisha102", "abuayisha108", "number raised by 6"),
+        ("abu_x12", "abu_xl2", "look-alike"),
+        ("abu_x12", "real_abu_x12", "'real_' added"),
+        ("abu_x12_back", "abu_x12", "'_back' removed"),
+        ("ummamal18", "ummamal81", "swapped"),
+        ("omar_rashilal64", "omar_rasihlal64", "swapped"),
+        ("omar_rashid64", "omar_rashd64", "one character changed"),
+        ("Mosul_05", "emran_getu", "resembles"),
+        ("SameOne", "sameone", "same handle"),
+    ],
+)
+def test_relation_is_described(old, new, phrase):
+    assert phrase in relate(old, new).describe(old, new)
+
+
+def test_digit_change_and_affix_edges():
+    assert digit_change("abu12", "abu13") == 1 and digit_change("abu12", "abv13") is None
+    assert digit_change("abu1x2", "abu2x3") is None  # two numbers changed
+    assert digit_change("abu1", "abu900") is None  # implausible jump
+    assert affix("abu", "abu_new") == "_new" and affix("ab", "ab_new") is None
+
+
+handles = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789", min_size=3, max_size=15)
+
+
+@settings(max_examples=300, deadline=None)
+@given(handle=handles, position=st.integers(min_value=0, max_value=20), char=st.sampled_from("abcxyz_79"))
+def test_one_edit_always_shares_a_key(handle, position, char):
+    """Insertion, deletion or substitution of one character (on the skeleton) never escapes
+    the del keys: the SymSpell guarantee."""
+    position %= len(handle)
+    for mutated in (handle[:position] + char + handle[position:], handle[:position] + handle[position + 1 :],
+                    handle[:position] + char + handle[position + 1 :]):
+        a, b = handle_skeleton(handle), handle_skeleton(mutated)
+        if len(a) < 4 or len(b) < 4 or Levenshtein.distance(a, b) > 1:
+            continue
+        assert set(handle_keys(handle)) & set(handle_keys(mutated)), (handle, mutated)
+
+
+def test_keys_for_each_mutation_kind():
+    pairs = [("abu_x12", "abu_x13"), ("ab0u_x12", "abou_x12"), ("abu_x12", "real_abu_x12"), ("abu_x12", "abu_x12_back"), ("abu_x12", "abu_xx12")]
+    for old, new in pairs:
+        assert set(handle_keys(old)) & set(handle_keys(new)), (old, new)
+    assert not set(handle_keys("abu_x12")) & set(handle_keys("zed_qqq77"))
+    assert name_keys("Abu Х 🔥") == name_keys("abu x")  # Cyrillic Х, emoji
+
+
+@settings(max_examples=60, deadline=None)
+@given(entries=st.lists(st.tuples(st.integers(0, 50), st.lists(st.integers(-5, 40), max_size=6)), max_size=60),
+       queries=st.lists(st.integers(-5, 40), max_size=8), cap=st.one_of(st.none(), st.integers(1, 5)))
+def test_key_index_matches_brute_force(entries, queries, cap):
+    fast, slow = KeyIndex(), BruteForceIndex()
+    fast.MERGE_EVERY = 7  # exercise merging and the pending buffer
+    for row, keys in entries:
+        fast.add(row, np.array(keys, dtype=np.int64))
+        slow.add(row, np.array(keys, dtype=np.int64))
+    q = np.array(queries, dtype=np.int64)
+    assert fast.lookup(q, cap).tolist() == slow.lookup(q, cap).tolist()
+
+
+def test_lookup_pairs_matches_single_lookups():
+    index = KeyIndex()
+    for row in range(30):
+        index.add(row, hash_keys([f"k{row % 7}", f"j{row % 5}"]))
+    queries = np.array([0, 0, 1, 1], dtype=np.int64)
+    hashes = hash_keys(["k1", "j2", "k3", "nope"])
+    q, hits = index.lookup_pairs(queries, hashes)
+    expected = {(0, r) for r in range(30) if r % 7 == 1 or r % 5 == 2} | {(1, r) for r in range(30) if r % 7 == 3}
+    assert set(zip(q.tolist(), hits.tolist())) == expected
