@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["ingest_throughput.py"]
+SCRIPTS = ["ingest_throughput.py", "returnee_matching.py"]
 
 if __name__ == "__main__":
     failed = []

@@ -31,7 +31,7 @@ def returnee_accounts(store: Store, config: ReturneeConfig = ReturneeConfig()) -
     if ended.num_rows:
         times = ended.column("ended_at")
         start = pc.min(times).as_py() - timedelta(hours=config.candidates.slack_hours)
-        end = pc.max(times).as_py() + timedelta(days=config.candidates.window_days)
+        end = pc.max(times).as_py() + timedelta(days=max(config.candidates.window_days, config.candidates.silent_window_days))
         later = snapshots.appeared_between(con, start, end)
         universe = pa.concat_tables([universe, later]).group_by(["platform", "account_id"]).aggregate([])
     log.info("returnee detection over %d ended and later accounts", universe.num_rows)

@@ -27,6 +27,9 @@ def test_defaults_are_valid() -> None:
         ({"mutation_weights": (1.0, 1.0)}, "mutation_weights"),
         ({"days": 2}, "days"),
         ({"spam_fraction": 0.9}, "no ordinary accounts"),
+        ({"signup_fraction": 1.5}, "signup_fraction is a probability"),
+        ({"recruit_fraction": -0.1}, "recruit_fraction is a probability"),
+        ({"style_drift": 2.0}, "style_drift must be in"),
     ],
 )
 def test_invalid_configs_say_how_to_fix(changes: dict, message: str) -> None:

@@ -48,7 +48,9 @@ class WorldSpec:
     """A simulated world and how much of it the store sees: ``view="full"`` loads tweets,
     compliance events and follows; ``view="tweets"`` loads tweets only, like an export of
     collected tweets (no suspensions named, no follow graph: accounts that fall silent are
-    the presumed suspensions)."""
+    the presumed suspensions); ``view="sample"`` loads a random fifth of the tweets, like a
+    keyword or sample collection (the Kaggle set), where an account's last seen post can be
+    days before its suspension."""
 
     seed: int
     accounts: int = 20_000
@@ -85,12 +87,31 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
             generate(WorldConfig(seed=spec.seed, accounts=spec.accounts, network=spec.network, days=spec.days), folder)
         store_path.unlink(missing_ok=True)
         inputs = [folder] if spec.view == "full" else sorted(folder.glob("tweets.jsonl*"))
+        if spec.view == "sample":
+            inputs = [_sample_tweets(inputs[0], cache / f"{spec.name}.jsonl", SAMPLE_FRACTION)]
         with Store(store_path) as store:
             summary = ingest_paths(store, inputs)
             if summary.failed:
                 raise RuntimeError(f"ingest of {folder} failed: {[f.message for f in summary.failed]}")
         done.write_text(stamp)
     return PreparedWorld(spec, folder, store_path, load_truth(folder))
+
+
+SAMPLE_FRACTION = 0.2
+
+
+def _sample_tweets(source: Path, target: Path, fraction: float) -> Path:
+    """A deterministic sample of a tweets file's lines (by a stable hash of the line)."""
+    import hashlib
+
+    from hydrawatch.sources.base import open_binary
+
+    with open_binary(source) as lines, open(target, "wb") as out:
+        for line in lines:
+            digest = hashlib.blake2b(line, digest_size=4).digest()
+            if int.from_bytes(digest, "little") < fraction * 2**32:
+                out.write(line)
+    return target
 
 
 def load_truth(folder: Path) -> dict[str, dict[str, str]]:

@@ -104,6 +104,11 @@ class AccountTable:
         table._derive_keys()
         return table
 
+    @property
+    def silent(self) -> np.ndarray:
+        """Rows presumed ended only because they fell silent (no suspension event)."""
+        return np.fromiter((kind == "silent" for kind in self.end_kind), dtype=bool, count=len(self.end_kind))
+
     def mark_ended(self, ended: pa.Table) -> None:
         times = epoch_seconds(ended.column("ended_at"))
         for platform, account_id, kind, when in zip(

@@ -48,7 +48,9 @@ class Source(IntFlag):
 @dataclass(frozen=True, slots=True)
 class CandidateConfig:
     """How wide to look. ``window_days``: how long after an account ended a successor may
-    appear; ``slack_hours``: how long before (clock skew, accounts made in advance);
+    appear; ``silent_window_days``: the same for accounts presumed ended because they fell
+    silent (no suspension event: the true end is later than the last post seen, and a sample
+    of tweets shows a returnee's first post late); ``slack_hours``: how long before (clock skew, accounts made in advance);
     ``max_postings``: keys shared by more accounts than this are too common to block on;
     ``min_shared``: neighbours in common needed for a neighbourhood candidate;
     ``max_neighbour_share``: neighbours shared by more than this fraction of the compared
@@ -56,6 +58,7 @@ class CandidateConfig:
     a later account may be paired with through neighbours (the ones it shares most with)."""
 
     window_days: float = 30.0
+    silent_window_days: float = 75.0
     slack_hours: float = 6.0
     max_postings: int = 200
     min_shared: int = 2
@@ -88,7 +91,8 @@ def in_window(table: AccountTable, parent: np.ndarray, child: np.ndarray, config
     appeared = table.appeared_at[child]
     ok = (ended != NO_TIME) & (appeared != NO_TIME) & (parent != child)
     delta = appeared - ended
-    return ok & (delta >= -config.slack_hours * 3600) & (delta <= config.window_days * 86400)
+    window = np.where(table.silent[parent], config.silent_window_days, config.window_days) * 86400
+    return ok & (delta >= -config.slack_hours * 3600) & (delta <= window)
 
 
 def eligible_children(table: AccountTable, parents: np.ndarray, config: CandidateConfig) -> np.ndarray:
@@ -97,7 +101,7 @@ def eligible_children(table: AccountTable, parents: np.ndarray, config: Candidat
         return np.zeros(0, dtype=np.int64)
     ended = table.ended_at[parents]
     earliest = ended.min() - config.slack_hours * 3600
-    latest = ended.max() + config.window_days * 86400
+    latest = ended.max() + max(config.window_days, config.silent_window_days) * 86400
     appeared = table.appeared_at
     return np.flatnonzero((appeared != NO_TIME) & (appeared >= earliest) & (appeared <= latest))
 
@@ -228,7 +232,7 @@ def _style_pairs(table: AccountTable, parents: np.ndarray, children: np.ndarray,
     for start in range(0, len(with_text), chunk):
         block = with_text[start : start + chunk]
         first, last = table.appeared_at[block].min(), table.appeared_at[block].max()
-        low = np.searchsorted(ended, first - config.window_days * 86400, side="left")
+        low = np.searchsorted(ended, first - max(config.window_days, config.silent_window_days) * 86400, side="left")
         high = np.searchsorted(ended, last + config.slack_hours * 3600, side="right")
         pool = parents[low:high]
         if not len(pool):

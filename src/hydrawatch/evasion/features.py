@@ -43,7 +43,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("bio_word_overlap", 1, "share of bio words in common"),
     Feature("bios_known", 0, "both bios are known"),
     Feature("same_avatar", 1, "same avatar image"),
-    Feature("hours_after_end", 0, "hours between the old account's end and the new account's appearance"),
+    Feature("hours_after_end", -1, "hours between the old account's end and the new account's appearance (either way)"),
+    Feature("appeared_before_end", 0, "the new account appeared before the old one ended"),
     Feature("followees_shared", 1, "accounts both follow"),
     Feature("followees_overlap", 1, "share of the new account's followees the old one also followed"),
     Feature("followers_shared", 1, "followers of the old account who follow the new one"),
@@ -54,13 +55,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature("hashtags_overlap", 1, "share of hashtags in common"),
     Feature("hours_similarity", 1, "posting-hour profile similarity (cosine)"),
     Feature("same_script", 0, "both write mostly in the same script"),
+    Feature("posts_compared", 0, "log of the fewer posts of the two (how much style and hours can say)"),
     Feature("promoted_near_old", 1, "promotions of the new account by accounts close to the old one"),
     Feature("promoted_anywhere", 0, "promotions of the new account by anyone"),
     Feature("announced_self", 0, "the new account announced itself as a returning account"),
-    Feature("new_account_posts", 0, "log posts of the new account"),
-    Feature("old_account_posts", 0, "log posts of the old account"),
-    Feature("candidates_of_old", 0, "log number of candidates for the old account"),
-    Feature("candidates_of_new", 0, "log number of ended accounts the new one is a candidate for"),
     Feature("sources", 0, "number of independent reasons the pair was considered"),
 )
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
@@ -127,9 +125,6 @@ def pair_features(
             for parent in close.get(link.promoter, ()):
                 promoted_near[(parent, link.promoted)] = promoted_near.get((parent, link.promoted), 0) + 1
 
-    per_parent = np.bincount(parents, minlength=len(table))
-    per_child = np.bincount(children, minlength=len(table))
-
     for i, (p, c) in enumerate(zip(parents.tolist(), children.tolist())):
         row = X[i]
         best = _best_handle(table, p, c)
@@ -155,7 +150,9 @@ def pair_features(
         if avatars_old and avatars_new:
             row[column["same_avatar"]] = float(bool(set(avatars_old) & set(avatars_new)))
         if table.ended_at[p] != NO_TIME and table.appeared_at[c] != NO_TIME:
-            row[column["hours_after_end"]] = (table.appeared_at[c] - table.ended_at[p]) / 3600.0
+            hours = (table.appeared_at[c] - table.ended_at[p]) / 3600.0
+            row[column["hours_after_end"]] = abs(hours)
+            row[column["appeared_before_end"]] = float(hours < 0)
         if table.followees:
             shared, share = _overlap(table.followees[p], table.followees[c])
             row[column["followees_shared"]], row[column["followees_overlap"]] = shared, share
@@ -166,13 +163,10 @@ def pair_features(
         if table.hashtags[p] and table.hashtags[c]:
             row[column["hashtags_overlap"]] = _jaccard(table.hashtags[p], table.hashtags[c])
         row[column["same_script"]] = float(table.script[p] == table.script[c] and table.script[p] not in ("none",))
+        row[column["posts_compared"]] = math.log1p(min(table.posts[p], table.posts[c]))
         row[column["promoted_near_old"]] = promoted_near.get((p, c), 0)
         row[column["promoted_anywhere"]] = promoted_any[c]
         row[column["announced_self"]] = announced[c]
-        row[column["new_account_posts"]] = math.log1p(table.posts[c])
-        row[column["old_account_posts"]] = math.log1p(table.posts[p])
-        row[column["candidates_of_old"]] = math.log1p(per_parent[p])
-        row[column["candidates_of_new"]] = math.log1p(per_child[c])
         row[column["sources"]] = bin(int(candidates.sources[i])).count("1")
 
     # Vectorised signals.
@@ -224,7 +218,8 @@ def describe(name: str, value: float) -> str:
         "bio_similarity": f"bios are {percent(value)} alike",
         "bio_word_overlap": f"bios share {percent(value)} of their words",
         "same_avatar": "same avatar image" if value else "different avatar",
-        "hours_after_end": f"appeared {value:,.1f} hours after the old account ended",
+        "hours_after_end": f"appeared {value:,.1f} hours from the old account's end",
+        "appeared_before_end": "appeared before the old account ended" if value else "appeared after the old account ended",
         "followees_shared": f"{int(value)} followees in common",
         "followees_overlap": f"{percent(value)} of its followees were followed by the old account",
         "followers_shared": f"{int(value)} of the old account's followers follow it",
@@ -235,6 +230,7 @@ def describe(name: str, value: float) -> str:
         "hashtags_overlap": f"{percent(value)} of hashtags in common",
         "hours_similarity": f"posting hours {percent(value)} similar",
         "same_script": "writes in the same script" if value else "writes in another script",
+        "posts_compared": f"style compared over {int(round(math.expm1(value)))} posts",
         "promoted_near_old": f"promoted {int(value)} time(s) by accounts close to the old one" if value else "not promoted by the old account's circle",
         "promoted_anywhere": f"promoted {int(value)} time(s) in all",
         "announced_self": "announced itself as a returning account" if value else "no self-announcement",

@@ -32,7 +32,7 @@ from .keys import handle_keys, hash_keys, name_keys
 SIGNUP_FEATURES = (
     "handle_edit_similarity", "handle_trigram_jaccard", "handle_same_skeleton", "handle_digit_change", "handle_affix",
     "handle_single_edit", "handles_known", "name_same", "name_similarity", "names_known", "bio_similarity",
-    "bio_word_overlap", "bios_known", "same_avatar", "hours_after_end",
+    "bio_word_overlap", "bios_known", "same_avatar", "hours_after_end", "appeared_before_end",
 )
 SIGNUP_MASK = np.array([name in SIGNUP_FEATURES for name in FEATURE_NAMES])
 
@@ -211,7 +211,9 @@ class OnlineMatcher:
         x[column["bios_known"]] = float(bool(self.bio_[row] and bio_new))
         if self.avatars_[row] and account.avatar_url:
             x[column["same_avatar"]] = float(account.avatar_url in self.avatars_[row])
-        x[column["hours_after_end"]] = (account.created_at - self.ended_at_[row]) / 3600.0
+        hours = (account.created_at - self.ended_at_[row]) / 3600.0
+        x[column["hours_after_end"]] = abs(hours)
+        x[column["appeared_before_end"]] = float(hours < 0)
         x[~SIGNUP_MASK] = np.nan
         return x
 

@@ -31,7 +31,7 @@ class WorldConfig:
     Sizes. ``accounts`` counts the first accounts of every person of every group (network
     included): most exist when the window opens, ``signup_fraction`` of the ordinary and
     hard-negative ones sign up during it and ``recruit_fraction`` of the network persons join
-    it during the window for the first time. Returnees, parodies and decoys created during the
+    the platform during it for the first time. Returnees, parodies and decoys created during the
     window come on top (a few percent). ``network`` is how many of them belong to the
     supporter network. About 3% network is a busy but plausible collection; a benchmark at 1M
     accounts might use ``network=30_000``. The default ``mean_posts_per_account=10`` gives
@@ -72,9 +72,11 @@ class WorldConfig:
     seed: int = 0
     """Seeds every random draw. Different seeds give unrelated worlds of the same shape."""
     accounts: int = 20_000
-    """Accounts (all groups) existing when the window opens."""
+    """First accounts of every person, all groups: those existing when the window opens and
+    the sign-ups and recruits created during it."""
     network: int = 600
-    """Initial accounts of the supporter network; must be less than ``accounts``."""
+    """First accounts of the supporter network (one per person, recruits included); must be
+    less than ``accounts``."""
     days: int = 120
     """Length of the simulated window."""
     signup_fraction: float = 0.25

@@ -232,7 +232,7 @@ class Lifecycle:
         self._waiting[community].sort()
         self._waiting_accounts.add(account)
         deadline = min(ready + RECRUIT_PATIENCE_MS, self.end_ms - 2 * MS_PER_HOUR)
-        heapq.heappush(self._heap, (max(deadline, ready), _JOIN, account))
+        heapq.heappush(self._heap, (deadline, _JOIN, account))
 
     def _replace(self, suspended: int, suspended_at: int) -> None:
         """The first ready recruit of the suspended account's cell joins hours later (a new

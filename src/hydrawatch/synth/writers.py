@@ -99,6 +99,11 @@ def write_truth(folder: Path, seed: int, table: AccountTable, activity: Activity
 
 def _accounts(path: Path, table: AccountTable, activity: Activity, account_ids: list[str],
               final_status: dict[int, str], suspended_at: dict[int, int]) -> int:
+    """One row per account, in id order. ``joined`` says how it came to exist: ``initial``
+    (before the window), ``signup`` (an ordinary or hard-negative account created during it),
+    ``recruit`` (a first-time network member created during it: generation 0, no
+    predecessor), ``return`` (a new account of a suspended person) or ``mimic`` (a parody or
+    look-alike decoy, see ``resembles``)."""
     created = iso_many(table.created_ms)
     columns = {name: getattr(table, name).tolist() for name in
                ("person", "group", "role", "community", "language", "generation", "predecessor", "mutation",
