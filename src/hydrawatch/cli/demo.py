@@ -52,5 +52,42 @@ def run_demo(
         mark = "[green]ok[/green]" if have == want else "[red]differs[/red]"
         table.add_row(key, f"{have:,}", f"{want:,}" if want is not None else "-", mark)
     out.print(table)
+
+    _returnees_section(db_path, out_dir)
     err.print(f"demo finished in {time.perf_counter() - started:,.1f} s; store: {db_path}; world: {out_dir}")
     del summary
+
+
+def _returnees_section(db_path: Path, world: Path) -> None:
+    """4. Returning accounts, with their evidence, scored against the world's truth."""
+    import csv
+
+    from hydrawatch.evasion.detect import default_model_path
+    from hydrawatch.pipeline import detect_returnees, save_identities
+
+    out.rule("[bold]4. Suspended accounts that came back[/bold] (returnee detection)")
+    if not default_model_path().exists():
+        out.print("no trained returnee model is installed; run: hydrawatch train returnees")
+        return
+    with Store(db_path) as store:
+        result = detect_returnees(store)
+        save_identities(store, result)
+    table = result.table
+    with open(world / "truth" / "accounts.csv", newline="", encoding="utf-8") as handle:
+        predecessor = {row["account_id"]: row["predecessor_id"] for row in csv.DictReader(handle)}
+    correct = sum(predecessor.get(table.account_id[m.new]) == table.account_id[m.old] for m in result.matches)
+    out.print(
+        f"{len(result.candidates):,} candidate pairs scored; {len(result.matches):,} returns reported "
+        f"(p >= 0.5), {correct:,} of them right by the world's truth; {len(result.lineages):,} lineages"
+    )
+    shown = sorted(result.matches, key=lambda m: (-m.probability, m.old))
+    picks = [m for m in shown if not table.handle[m.new].startswith(table.handle[m.old][:4])][:2] + shown[:2]
+    for match in picks[:4]:
+        verdict = "right" if predecessor.get(table.account_id[match.new]) == table.account_id[match.old] else "wrong"
+        out.print(f"[bold]@{table.handle[match.old]}[/bold] -> [bold]@{table.handle[match.new]}[/bold]  p = {match.probability:.3f}  ({verdict} by truth)", highlight=False)
+        for item in [e for e in match.evidence if e.signal not in ("model", "candidate")][:4]:
+            out.print(f"    - {item.description}", highlight=False, markup=False)
+    longest = max(result.lineages, key=lambda lineage: len(lineage.rows), default=None)
+    if longest is not None:
+        chain = " -> ".join(f"@{table.handle[r]}" if table.handle[r] else table.account_id[r] for r in longest.rows)
+        out.print(f"longest lineage: {chain}", highlight=False, markup=False)
