@@ -69,6 +69,13 @@ class Lineage:
     rows: list[int]
     probabilities: list[float]  # of each link (len(rows) - 1)
     hours_to_return: list[float | None]
+    followers: list[int]  # latest known follower count of each account
+
+    @property
+    def follower_recovery(self) -> list[float | None]:
+        """Followers of each account over those of the one before (how much of its audience
+        a return won back)."""
+        return [new / old if old else None for old, new in zip(self.followers, self.followers[1:])]
 
 
 @dataclass
@@ -213,7 +220,7 @@ def lineages(table: AccountTable, matches: list[Match]) -> list[Lineage]:
             seen.add(match.new)
             current = match.new
         digest = hashlib.blake2b(f"{table.platform[root]}:{table.account_id[root]}".encode(), digest_size=8).hexdigest()
-        chains.append(Lineage(f"identity-{digest}", rows, probabilities, hours))
+        chains.append(Lineage(f"identity-{digest}", rows, probabilities, hours, [int(table.followers_count[r]) for r in rows]))
     return chains
 
 
