@@ -5,13 +5,14 @@ profile used and the opaque key of the picture behind it. A returnee often re-up
 picture, which the platform serves under a new URL. This module is the simulated platform's image
 server: :func:`render_avatar` draws a deterministic picture for an image key, and each *variant*
 (one upload of it) differs from the others the way real re-uploads do: a different JPEG quality,
-a crop of a few pixels, a small change of brightness. :class:`SyntheticAvatarFetcher` serves
-those pictures by URL.
+a border trimmed by up to a pixel, a resave at another size, a small change of brightness.
+:class:`SyntheticAvatarFetcher` serves those pictures by URL.
 
-The pictures are neutral abstract art (a gradient and a few coloured shapes, no text). What
-matters is how PDQ sees them, measured over 200 keys in ``tests/signals/test_media.py``: two
-uploads of one picture are a few bits apart (well under the match threshold of 31), two different
-pictures about 128 bits apart, as two unrelated photographs are.
+The pictures are neutral abstract art (a gradient under a dozen or two coloured shapes, no text).
+What matters is how PDQ sees them, measured over 200 keys in ``tests/signals/test_media.py``: two
+uploads of one picture are about 10 bits apart (95 % under 20, well under the match threshold of
+31), two different pictures about 128 apart (the closest pair of 19,900 at 94), as two unrelated
+photographs are.
 
 Image key 0 is the platform's default avatar (a grey silhouette), shared by every account that
 never uploaded a picture. It is nearly flat, so its PDQ quality is below
@@ -46,8 +47,9 @@ _RESAMPLE = Image.Resampling.BICUBIC
 
 # Per-upload perturbations. They are those of ordinary re-uploads (a saved copy re-encoded by the
 # platform, its border trimmed, its exposure touched) and small on purpose: PDQ reads only the
-# lowest 16 x 16 frequencies of a 64 x 64 downsample, and shifting the content by 1 % of the image
-# already flips about 10 of the 256 bits. Crops are in working pixels (half an output pixel).
+# lowest 16 x 16 frequencies of a 64 x 64 downsample, and trimming one pixel from each border of
+# a 160-pixel picture already flips about 10 of the 256 bits (two pixels: about 22).
+# Crops are counted in working pixels (half an output pixel each).
 _MAX_CROP = _SUPERSAMPLE
 _UPSCALE = (1.0, 1.3)
 _BRIGHTNESS = (0.94, 1.06)
