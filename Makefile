@@ -30,6 +30,7 @@ test: $(DEV_STAMP)
 	$(PY) -m pytest -q
 
 bench: $(DEV_STAMP)
+	$(PIP) install -r benchmarks/requirements.txt
 	$(PY) benchmarks/run_all.py
 
 clean:

@@ -73,3 +73,54 @@ def save_identities(store: Store, result: ReturneeResult) -> int:
         con.execute("ROLLBACK")
         raise
     return len(rows)
+
+
+# --- pictures --------------------------------------------------------------------------
+
+def _fetch_and_hash(job: tuple) -> tuple[str, str | None, int]:
+    fetcher, url = job
+    from hydrawatch.core.errors import BadRecordError
+    from hydrawatch.signals.media import pdq_hash
+
+    data = fetcher.fetch(url)
+    if not data:
+        return url, None, 0
+    try:
+        result = pdq_hash(data)
+    except BadRecordError:
+        return url, None, 0
+    return url, result.hex, result.quality
+
+
+def hash_avatars(store: Store, fetcher, urls: list[str] | None = None, workers: int = 2, progress=None) -> int:
+    """Fetch and PDQ-hash avatar pictures not hashed yet; returns how many were stored.
+    Pictures that cannot be fetched or decoded are remembered with no hash, so they are not
+    fetched again."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    urls = snapshots.avatar_urls(store.con) if urls is None else urls
+    if not urls:
+        return 0
+    now = datetime.now(UTC)
+    rows = []
+    jobs = [(fetcher, url) for url in urls]
+    if workers > 1 and len(jobs) > 200:
+        with ProcessPoolExecutor(workers) as pool:
+            for done, row in enumerate(pool.map(_fetch_and_hash, jobs, chunksize=64), 1):
+                rows.append(row)
+                if progress and done % 500 == 0:
+                    progress(done, len(jobs))
+    else:
+        rows = [_fetch_and_hash(job) for job in jobs]
+    con = store.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.executemany(
+            "INSERT INTO media_hashes SELECT ?, 'pdq', ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM media_hashes WHERE url = ? AND signal = 'pdq')",
+            [(url, pdq, quality, now, url) for url, pdq, quality in rows],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return sum(1 for _, pdq, _ in rows if pdq)

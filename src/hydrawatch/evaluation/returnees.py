@@ -93,11 +93,29 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
             summary = ingest_paths(store, inputs)
             if summary.failed:
                 raise RuntimeError(f"ingest of {folder} failed: {[f.message for f in summary.failed]}")
+            _load_avatar_hashes(store, folder, cache / f"{spec.world_name}.avatars.csv")
         done.write_text(stamp)
     return PreparedWorld(spec, folder, store_path, load_truth(folder))
 
 
 SAMPLE_FRACTION = 0.2
+
+
+def _load_avatar_hashes(store: Store, folder: Path, hashes_csv: Path) -> None:
+    """Hash every avatar of the world once (through the simulated platform's picture server,
+    signals.imagesynth), keep the hashes next to the cached world, and load them into the store."""
+    from hydrawatch.pipeline import hash_avatars
+    from hydrawatch.signals.imagesynth import SyntheticAvatarFetcher
+
+    if not hashes_csv.exists():
+        fetcher = SyntheticAvatarFetcher.from_world(folder)
+        hash_avatars(store, fetcher, urls=sorted(fetcher.image_keys))
+        store.con.execute(f"COPY (SELECT url, signal, hash, quality FROM media_hashes) TO '{hashes_csv}' (HEADER)")
+        return
+    store.con.execute(
+        f"INSERT INTO media_hashes SELECT url, signal, hash, quality, now() FROM read_csv('{hashes_csv}', header=true, "
+        "columns={'url': 'VARCHAR', 'signal': 'VARCHAR', 'hash': 'VARCHAR', 'quality': 'INTEGER'})"
+    )
 
 
 def _sample_tweets(source: Path, target: Path, fraction: float) -> Path:
@@ -309,7 +327,7 @@ def identities_of(table: AccountTable, rows) -> list:
     return [
         Identity(table.platform[r], table.account_id[r], tuple(h for h in {*table.handles[r], table.handle[r]} if h),
                  tuple(d for d in {*table.display_names[r], table.display_name[r]} if d), table.bio[r],
-                 tuple(table.avatar_urls[r]), float(table.ended_at[r]))
+                 tuple(table.avatar_urls[r]), float(table.ended_at[r]), tuple(table.avatar_hashes[r]))
         for r in rows
     ]
 
@@ -318,8 +336,9 @@ def new_account_of(table: AccountTable, row: int):
     from hydrawatch.evasion.online import NewAccount
 
     avatar = table.avatar_urls[row][0] if table.avatar_urls[row] else ""
+    picture = table.avatar_hashes[row][0] if table.avatar_hashes[row] else ""
     return NewAccount(table.platform[row], table.account_id[row], table.handle[row], table.display_name[row],
-                      table.bio[row], avatar, float(table.appeared_at[row]))
+                      table.bio[row], avatar, float(table.appeared_at[row]), picture)
 
 
 def evaluate_online(world: PreparedWorld, ranker: ReturneeRanker | None, threshold: float = 0.5) -> dict:

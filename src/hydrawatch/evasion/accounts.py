@@ -44,6 +44,7 @@ class AccountTable:
     display_names: list[list[str]]
     bio: list[str]
     avatar_urls: list[list[str]]
+    avatar_hashes: list[list[str]]  # PDQ hex of the avatar pictures, where hashed
     appeared_at: np.ndarray
     last_post_at: np.ndarray
     ended_at: np.ndarray
@@ -86,6 +87,7 @@ class AccountTable:
             display_names=[list(d or []) for d in column("display_names")],
             bio=[b or "" for b in column("bio")],
             avatar_urls=[list(a or []) for a in column("avatar_urls")],
+            avatar_hashes=[list(a or []) for a in column("avatar_hashes")] if "avatar_hashes" in snapshots.column_names else [[] for _ in range(n)],
             appeared_at=appeared,
             last_post_at=epoch_seconds(snapshots.column("last_post_at")),
             ended_at=np.full(n, NO_TIME, dtype=np.int64),

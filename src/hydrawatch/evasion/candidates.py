@@ -6,7 +6,8 @@ and backup accounts made in advance) and at least one of these says they may be 
 
 * ``handle``: a shared blocking key of some handle of each (see :mod:`.keys`);
 * ``name``: the same display-name skeleton;
-* ``avatar``: the same avatar URL (or, where images are hashed, a near-identical image);
+* ``avatar``: the same avatar URL, or, where pictures were hashed, avatars within PDQ distance
+  ``avatar_distance`` (a re-upload of the same picture gets a new URL);
 * ``bio``: a shared run of three words in the bio;
 * ``followees``/``followers``/``contacts``: at least ``min_shared`` accounts in common among
   whom they follow, who follows them, or whom they mention and repost (accounts that very many
@@ -66,6 +67,7 @@ class CandidateConfig:
     neighbours_per_child: int = 25
     style_per_child: int = 10
     min_style: float = 0.35
+    avatar_distance: int = 31
 
     def __post_init__(self) -> None:
         if self.window_days <= 0:
@@ -132,6 +134,8 @@ def generate(
         (Source.BIO, lambda r: bio_shingles(table.bio_key[r])),
     ):
         collect(*_key_pairs(parents, children, keys_of, config.max_postings), source)
+
+    collect(*_avatar_pairs(table, parents, children, config.avatar_distance), Source.AVATAR)
 
     for source, sets in (
         (Source.FOLLOWEES, table.followees),
@@ -216,6 +220,26 @@ def _shared_neighbours(parents: np.ndarray, children: np.ndarray, sets: list[fro
     if not out_parent:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(out_parent), np.concatenate(out_child)
+
+
+def _avatar_pairs(table: AccountTable, parents: np.ndarray, children: np.ndarray, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs whose avatar pictures are within PDQ distance ``threshold`` (multi-index search)."""
+    from hydrawatch.signals.media import PdqIndex
+
+    index = PdqIndex()
+    for child in children.tolist():
+        for pdq in table.avatar_hashes[child]:
+            index.add(pdq, child)
+    if not len(index):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    index.build()
+    out_parent, out_child = [], []
+    for parent in parents.tolist():
+        for pdq in table.avatar_hashes[parent]:
+            for child, _ in index.query(pdq, threshold):
+                out_parent.append(parent)
+                out_child.append(child)
+    return np.array(out_parent, dtype=np.int64), np.array(out_child, dtype=np.int64)
 
 
 def _style_pairs(table: AccountTable, parents: np.ndarray, children: np.ndarray, config: CandidateConfig, chunk: int = 2000) -> tuple[np.ndarray, np.ndarray]:

@@ -42,7 +42,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("bio_similarity", 1, "bio similarity (shared letter-triples)"),
     Feature("bio_word_overlap", 1, "share of bio words in common"),
     Feature("bios_known", 0, "both bios are known"),
-    Feature("same_avatar", 1, "same avatar image"),
+    Feature("same_avatar", 1, "same avatar picture (same URL, or a near-identical image)"),
+    Feature("avatar_distance", -1, "PDQ distance between the avatar pictures (0 = identical, ~128 = unrelated)"),
     Feature("hours_after_end", -1, "hours between the old account's end and the new account's appearance (either way)"),
     Feature("appeared_before_end", 0, "the new account appeared before the old one ended"),
     Feature("followees_shared", 1, "accounts both follow"),
@@ -78,6 +79,17 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
+
+
+AVATAR_MATCH = 31  # PDQ distance of "the same picture" (ThreatExchange's default)
+
+
+def _avatar_distance(old: list[str], new: list[str]) -> float:
+    if not old or not new:
+        return MISSING
+    from hydrawatch.signals.media import hamming
+
+    return float(min(hamming(a, b) for a in old for b in new))
 
 
 def _best_handle(table: AccountTable, p: int, c: int):
@@ -147,8 +159,11 @@ def pair_features(
             row[column["bio_word_overlap"]] = _jaccard(frozenset(bio_old.split()), frozenset(bio_new.split()))
         row[column["bios_known"]] = float(bool(bio_old and bio_new))
         avatars_old, avatars_new = table.avatar_urls[p], table.avatar_urls[c]
+        distance = _avatar_distance(table.avatar_hashes[p], table.avatar_hashes[c])
+        row[column["avatar_distance"]] = distance
         if avatars_old and avatars_new:
-            row[column["same_avatar"]] = float(bool(set(avatars_old) & set(avatars_new)))
+            same_url = bool(set(avatars_old) & set(avatars_new))
+            row[column["same_avatar"]] = float(same_url or (not math.isnan(distance) and distance <= AVATAR_MATCH))
         if table.ended_at[p] != NO_TIME and table.appeared_at[c] != NO_TIME:
             hours = (table.appeared_at[c] - table.ended_at[p]) / 3600.0
             row[column["hours_after_end"]] = abs(hours)
@@ -217,7 +232,8 @@ def describe(name: str, value: float) -> str:
         "name_similarity": f"display names are {percent(value)} alike",
         "bio_similarity": f"bios are {percent(value)} alike",
         "bio_word_overlap": f"bios share {percent(value)} of their words",
-        "same_avatar": "same avatar image" if value else "different avatar",
+        "same_avatar": "same avatar picture" if value else "different avatar",
+        "avatar_distance": f"avatar pictures {int(value)} bits apart of 256 (PDQ; 31 or less is the same picture)",
         "hours_after_end": f"appeared {value:,.1f} hours from the old account's end",
         "appeared_before_end": "appeared before the old account ended" if value else "appeared after the old account ended",
         "followees_shared": f"{int(value)} followees in common",

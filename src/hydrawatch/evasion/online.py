@@ -23,7 +23,9 @@ import numpy as np
 from hydrawatch.core.model import Evidence
 from hydrawatch.core.text import normalize_text
 
-from .features import FEATURE_NAMES, describe
+from hydrawatch.signals.media import PdqIndex, hamming
+
+from .features import AVATAR_MATCH, FEATURE_NAMES, describe
 from .handles import relate, trigram_jaccard
 from .index import KeyIndex
 from .keys import handle_keys, hash_keys, name_keys
@@ -32,7 +34,7 @@ from .keys import handle_keys, hash_keys, name_keys
 SIGNUP_FEATURES = (
     "handle_edit_similarity", "handle_trigram_jaccard", "handle_same_skeleton", "handle_digit_change", "handle_affix",
     "handle_single_edit", "handles_known", "name_same", "name_similarity", "names_known", "bio_similarity",
-    "bio_word_overlap", "bios_known", "same_avatar", "hours_after_end", "appeared_before_end",
+    "bio_word_overlap", "bios_known", "same_avatar", "avatar_distance", "hours_after_end", "appeared_before_end",
 )
 SIGNUP_MASK = np.array([name in SIGNUP_FEATURES for name in FEATURE_NAMES])
 
@@ -48,6 +50,7 @@ class Identity:
     bio: str = ""
     avatar_urls: tuple[str, ...] = ()
     ended_at: float = 0.0  # epoch seconds
+    avatar_hashes: tuple[str, ...] = ()  # PDQ hex of the avatar pictures, when hashed
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,7 @@ class NewAccount:
     bio: str = ""
     avatar_url: str = ""
     created_at: float = 0.0  # epoch seconds
+    avatar_hash: str = ""  # PDQ hex of the avatar picture, when hashed
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +91,10 @@ class OnlineMatcher:
     bio_: list[str] = field(default_factory=list)
     avatars_: list[tuple[str, ...]] = field(default_factory=list)
     ended_at_: list[float] = field(default_factory=list)
+    avatar_hashes_: list[tuple[str, ...]] = field(default_factory=list)
     removed_: set[int] = field(default_factory=set)
     index_: KeyIndex = field(default_factory=KeyIndex)
+    pictures_: PdqIndex = field(default_factory=PdqIndex)
     row_of_: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -112,6 +118,9 @@ class OnlineMatcher:
         self.bio_.append(normalize_text(identity.bio or ""))
         self.avatars_.append(tuple(identity.avatar_urls))
         self.ended_at_.append(float(identity.ended_at))
+        self.avatar_hashes_.append(tuple(identity.avatar_hashes))
+        for pdq in identity.avatar_hashes:
+            self.pictures_.add(pdq, row)
         self.index_.add(row, hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls)))
 
     def add_many(self, identities: list[Identity]) -> None:
@@ -131,11 +140,16 @@ class OnlineMatcher:
             self.bio_.append(normalize_text(identity.bio or ""))
             self.avatars_.append(tuple(identity.avatar_urls))
             self.ended_at_.append(float(identity.ended_at))
+            self.avatar_hashes_.append(tuple(identity.avatar_hashes))
+            for pdq in identity.avatar_hashes:
+                self.pictures_.add(pdq, row)
             keys = hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls))
             rows.append(np.full(len(keys), row, dtype=np.int64))
             hashes.append(keys)
         if rows:
             self.index_.add_many(np.concatenate(rows), np.concatenate(hashes))
+        if len(self.pictures_):
+            self.pictures_.build()
 
     def remove(self, platform: str, account_id: str) -> bool:
         """Forget an identity (the account was reinstated). Its index keys stay but are ignored."""
@@ -150,6 +164,9 @@ class OnlineMatcher:
     def candidates(self, account: NewAccount) -> np.ndarray:
         keys = _identity_keys((account.handle,), (account.display_name,), (account.avatar_url,))
         rows = self.index_.lookup(hash_keys(keys), self.max_postings)
+        if account.avatar_hash and len(self.pictures_):
+            same_picture = [row for row, _ in self.pictures_.query(account.avatar_hash, AVATAR_MATCH)]
+            rows = np.union1d(rows, np.asarray(same_picture, dtype=np.int64))
         if not len(rows):
             return rows
         ended = np.asarray([self.ended_at_[r] for r in rows.tolist()])
@@ -209,8 +226,13 @@ class OnlineMatcher:
             old_words, new_words = set(self.bio_[row].split()), set(bio_new.split())
             x[column["bio_word_overlap"]] = len(old_words & new_words) / len(old_words | new_words)
         x[column["bios_known"]] = float(bool(self.bio_[row] and bio_new))
+        distance = np.nan
+        if self.avatar_hashes_[row] and account.avatar_hash:
+            distance = float(min(hamming(old, account.avatar_hash) for old in self.avatar_hashes_[row]))
+            x[column["avatar_distance"]] = distance
         if self.avatars_[row] and account.avatar_url:
-            x[column["same_avatar"]] = float(account.avatar_url in self.avatars_[row])
+            same = account.avatar_url in self.avatars_[row] or (not math.isnan(distance) and distance <= AVATAR_MATCH)
+            x[column["same_avatar"]] = float(same)
         hours = (account.created_at - self.ended_at_[row]) / 3600.0
         x[column["hours_after_end"]] = abs(hours)
         x[column["appeared_before_end"]] = float(hours < 0)
@@ -224,7 +246,7 @@ class OnlineMatcher:
             relation = relate(old, account.handle)
             evidence.append(Evidence("handle", relation.describe(old, account.handle), relation.edit_similarity))
         for name, value in zip(FEATURE_NAMES, x.tolist()):
-            if name in ("name_same", "bio_similarity", "same_avatar", "hours_after_end") and not math.isnan(value):
+            if name in ("name_same", "bio_similarity", "same_avatar", "avatar_distance", "hours_after_end") and not math.isnan(value):
                 evidence.append(Evidence(name, describe(name, value), value))
         return tuple(evidence)
 
@@ -236,7 +258,8 @@ class OnlineMatcher:
         meta = {
             "window_days": self.window_days, "slack_hours": self.slack_hours, "max_postings": self.max_postings,
             "platform": self.platform_, "account_id": self.account_id_, "handles": self.handles_, "names": self.names_,
-            "bio": self.bio_, "avatars": self.avatars_, "removed": sorted(self.removed_), "saved_at": time.time(),
+            "bio": self.bio_, "avatars": self.avatars_, "avatar_hashes": self.avatar_hashes_, "removed": sorted(self.removed_),
+            "saved_at": time.time(),
         }
         np.savez_compressed(path, hashes=state["hashes"], rows=state["rows"], ended_at=np.asarray(self.ended_at_, dtype=np.float64),
                             meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
@@ -254,6 +277,12 @@ class OnlineMatcher:
         matcher.names_ = [tuple(n) for n in meta["names"]]
         matcher.bio_ = meta["bio"]
         matcher.avatars_ = [tuple(a) for a in meta["avatars"]]
+        matcher.avatar_hashes_ = [tuple(a) for a in meta.get("avatar_hashes", [[] for _ in meta["account_id"]])]
+        for row, hashes in enumerate(matcher.avatar_hashes_):
+            for pdq in hashes:
+                matcher.pictures_.add(pdq, row)
+        if len(matcher.pictures_):
+            matcher.pictures_.build()
         matcher.removed_ = set(meta["removed"])
         matcher.row_of_ = {(p, a): i for i, (p, a) in enumerate(zip(matcher.platform_, matcher.account_id_))}
         return matcher

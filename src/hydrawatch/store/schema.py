@@ -8,7 +8,7 @@ line holds several records, ``source_pointer`` (a JSON pointer), so a case can c
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Column names and DuckDB types per data table, in order. The staging tables used during an
 #: ingest, the Arrow batches and the Parquet export all follow these definitions.
@@ -94,6 +94,14 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("source_file", "INTEGER"),
         ("source_line", "BIGINT"),
     ),
+    # Perceptual hashes of pictures (avatars, media) by URL, as fetched and hashed.
+    "media_hashes": (
+        ("url", "VARCHAR"),
+        ("signal", "VARCHAR"),  # "pdq"
+        ("hash", "VARCHAR"),  # ThreatExchange hex for PDQ
+        ("quality", "INTEGER"),
+        ("hashed_at", "TIMESTAMPTZ"),
+    ),
     # Accounts believed to be one actor (filled by the returnee detector).
     "identities": (
         ("identity_id", "VARCHAR"),
@@ -117,6 +125,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "follows": ("platform", "source_account_id", "target_account_id"),
     "events": ("platform", "account_id", "kind", "event_at", "profile_field", "new_value"),
     "identities": ("identity_id", "platform", "account_id"),
+    "media_hashes": ("url", "signal"),
 }
 
 #: The profile fields that make a profile version; counts are observations, not identity.

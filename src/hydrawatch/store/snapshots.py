@@ -14,6 +14,7 @@ import pyarrow as pa
 #: Kaggle set name no suspensions; many of their accounts simply go silent).
 PRESUMED_SILENCE_DAYS = 3.0
 STYLE_POSTS = 60  # how many recent original posts make an account's text sample
+MIN_AVATAR_QUALITY = 50  # PDQ hashes of nearly flat pictures are noise (signals.media.MIN_QUALITY)
 
 
 def has_status_events(con: duckdb.DuckDBPyConnection) -> bool:
@@ -100,6 +101,12 @@ def account_snapshots(con: duckdb.DuckDBPyConnection, account_ids: pa.Table | No
                     FROM posts p JOIN wanted USING (platform, account_id) WHERE p.referenced_account_id IS NOT NULL)
                 WHERE target <> account_id GROUP BY ALL
             ),
+            avatar_hashes AS (
+                SELECT p.platform, p.account_id, list(DISTINCT h.hash) AS avatar_hashes
+                FROM profiles p JOIN wanted USING (platform, account_id)
+                JOIN media_hashes h ON h.url = p.avatar_url AND h.signal = 'pdq' AND h.quality >= {MIN_AVATAR_QUALITY}
+                GROUP BY ALL
+            ),
             last_metrics AS (
                 SELECT m.platform, m.account_id, arg_max(m.followers_count, m.observed_at) AS followers_count
                 FROM metrics m JOIN wanted USING (platform, account_id) GROUP BY ALL
@@ -115,7 +122,7 @@ def account_snapshots(con: duckdb.DuckDBPyConnection, account_ids: pa.Table | No
                    coalesce(activity.hour_counts, [0 for x in range(24)]) AS hour_counts,
                    coalesce(style.text_sample, '') AS text_sample, style.lang,
                    coalesce(tags.hashtags, []) AS hashtags, coalesce(talks.interacts_with, []) AS interacts_with,
-                   last_metrics.followers_count
+                   last_metrics.followers_count, coalesce(avatar_hashes.avatar_hashes, []) AS avatar_hashes
             FROM wanted w
             LEFT JOIN prof USING (platform, account_id)
             LEFT JOIN activity USING (platform, account_id)
@@ -123,6 +130,7 @@ def account_snapshots(con: duckdb.DuckDBPyConnection, account_ids: pa.Table | No
             LEFT JOIN tags USING (platform, account_id)
             LEFT JOIN talks USING (platform, account_id)
             LEFT JOIN last_metrics USING (platform, account_id)
+            LEFT JOIN avatar_hashes USING (platform, account_id)
             ORDER BY w.platform, w.account_id
             """
         ).to_arrow_table()
@@ -193,3 +201,20 @@ def follow_edges_touching(con: duckdb.DuckDBPyConnection, accounts: pa.Table) ->
         ).to_arrow_table()
     finally:
         con.unregister("_touching")
+
+
+def avatar_urls(con: duckdb.DuckDBPyConnection, accounts: pa.Table | None = None, only_missing: bool = True) -> list[str]:
+    """Avatar URLs (of ``accounts``, or of everyone) not yet hashed."""
+    selection = ""
+    if accounts is not None:
+        con.register("_avatar_of", accounts.select(["platform", "account_id"]))
+        selection = "JOIN _avatar_of USING (platform, account_id)"
+    missing = "AND NOT EXISTS (SELECT 1 FROM media_hashes h WHERE h.url = p.avatar_url AND h.signal = 'pdq')" if only_missing else ""
+    try:
+        rows = con.execute(
+            f"SELECT DISTINCT p.avatar_url FROM profiles p {selection} WHERE p.avatar_url IS NOT NULL AND p.avatar_url <> '' {missing} ORDER BY 1"
+        ).fetchall()
+    finally:
+        if accounts is not None:
+            con.unregister("_avatar_of")
+    return [row[0] for row in rows]
