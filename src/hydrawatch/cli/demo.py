@@ -69,8 +69,17 @@ def _returnees_section(db_path: Path, world: Path) -> None:
     if not default_model_path().exists():
         out.print("no trained returnee model is installed; run: hydrawatch train returnees")
         return
+    from hydrawatch.pipeline import hash_avatars
+    from hydrawatch.signals.imagesynth import SyntheticAvatarFetcher
+    from hydrawatch.store import snapshots
+
     with Store(db_path) as store:
-        result = detect_returnees(store)
+        urls = snapshots.avatar_urls(store.con)
+        if urls:
+            with err.status(f"hashing {len(urls):,} avatar pictures (the simulated platform's picture server) ..."):
+                hash_avatars(store, SyntheticAvatarFetcher.from_world(world), urls)
+        with err.status("scoring candidate pairs ..."):
+            result = detect_returnees(store)
         save_identities(store, result)
     table = result.table
     with open(world / "truth" / "accounts.csv", newline="", encoding="utf-8") as handle:

@@ -253,9 +253,11 @@ def demo(
         raise _fail(exc) from exc
 
 
+from .media import register as _register_media  # noqa: E402
 from .returnees import eval_app, register as _register_returnees, train_app  # noqa: E402
 
 _register_returnees(app)
+_register_media(app)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 

@@ -130,20 +130,31 @@ def train_returnees(
     seeds: Annotated[str, typer.Option(help="Seeds of the training worlds.")] = "1001,1002,1003",
     accounts: Annotated[int, typer.Option(help="Accounts per training world.")] = 20_000,
     network: Annotated[int, typer.Option(help="Network accounts per world.")] = 600,
-    out: Annotated[Path, typer.Option(help="Where to write the model (JSON).")] = Path("returnee-ranker.json"),
+    views: Annotated[str, typer.Option(help="How much of each world the store sees: full, tweets, sample.")] = "full,tweets,sample",
+    out: Annotated[Path | None, typer.Option(help="Folder for the two models (default: the installed package's models).")] = None,
     cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
 ) -> None:
-    """Train the returnee ranker on simulated worlds (never the ones you evaluate on)."""
-    from hydrawatch.evaluation.returnees import WorldSpec, prepare_world, train_ranker
+    """Train the returnee ranker (batch) and the sign-up ranker (online) on simulated worlds,
+    never the ones you evaluate on."""
+    from hydrawatch.evasion.detect import default_model_path
+    from hydrawatch.evaluation.returnees import WorldSpec, prepare_world, train_ranker, train_signup_ranker
 
     cache.mkdir(parents=True, exist_ok=True)
-    seed_list = _seeds(seeds)
+    out = out or default_model_path().parent
+    out.mkdir(parents=True, exist_ok=True)
+    view_list = [v for v in views.split(",") if v]
+    specs = [WorldSpec(seed=s, accounts=accounts, network=network, view=v) for s in _seeds(seeds) for v in view_list]
     with err.status("generating and loading training worlds ..."):
-        worlds = [prepare_world(WorldSpec(seed=s, accounts=accounts, network=network), cache) for s in seed_list]
-    with err.status("fitting ..."):
+        worlds = [prepare_world(spec, cache) for spec in specs]
+    description = {"worlds": [w.spec.name for w in worlds], "generator": "hydrawatch.synth"}
+    with err.status("fitting the batch ranker ..."):
         ranker = train_ranker(worlds)
-    ranker.save(out, {"worlds": [w.spec.name for w in worlds], "generator": "hydrawatch.synth"})
-    err.print(f"trained on {ranker.n_train_pairs_:,} pairs ({ranker.n_train_returns_:,} returns) -> {out}")
+    ranker.save(out / "returnee-ranker.json", description)
+    err.print(f"batch ranker: {ranker.n_train_pairs_:,} pairs ({ranker.n_train_returns_:,} returns) -> {out / 'returnee-ranker.json'}")
+    with err.status("fitting the sign-up ranker ..."):
+        signup = train_signup_ranker([w for w in worlds if w.spec.view == "full"] or worlds)
+    signup.save(out / "returnee-signup.json", description)
+    err.print(f"sign-up ranker: {signup.n_train_pairs_:,} pairs -> {out / 'returnee-signup.json'}")
 
 
 @eval_app.command("returnees")
