@@ -124,3 +124,29 @@ def hash_avatars(store: Store, fetcher, urls: list[str] | None = None, workers: 
         con.execute("ROLLBACK")
         raise
     return sum(1 for _, pdq, _ in rows if pdq)
+
+
+# --- cases for review ------------------------------------------------------------------
+
+def returnee_cases(result: ReturneeResult) -> tuple[list, dict[str, str], dict[str, str]]:
+    """One case per reported return: the new account is the subject, the banned one related."""
+    from hydrawatch.core.model import Case
+    from hydrawatch.evasion.accounts import NO_TIME
+    from hydrawatch.evasion.ranker import MODEL_VERSION
+    from hydrawatch.review import CaseType, case_id_of
+
+    table = result.table
+    now = datetime.now(UTC)
+    cases, labels, summaries = [], {}, {}
+    for match in result.matches:
+        new_id, old_id = table.account_id[match.new], table.account_id[match.old]
+        case = Case(CaseType.RETURNEE.value, table.platform[match.new], new_id, match.probability, "returnee", MODEL_VERSION, now,
+                    match.evidence, (old_id,))
+        cases.append(case)
+        labels[new_id] = f"@{table.handle[match.new]}" if table.handle[match.new] else new_id
+        old_label = f"@{table.handle[match.old]}" if table.handle[match.old] else old_id
+        hours = ""
+        if NO_TIME not in (table.ended_at[match.old], table.appeared_at[match.new]):
+            hours = f", {(table.appeared_at[match.new] - table.ended_at[match.old]) / 3600:,.1f} h after {table.end_kind[match.old] or 'the end'}"
+        summaries[case_id_of(case)] = f"{labels[new_id]} may be {old_label} returning{hours}"
+    return cases, labels, summaries

@@ -254,10 +254,12 @@ def demo(
 
 
 from .media import register as _register_media  # noqa: E402
+from .review import register as _register_review  # noqa: E402
 from .returnees import eval_app, register as _register_returnees, train_app  # noqa: E402
 
 _register_returnees(app)
 _register_media(app)
+_register_review(app)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 

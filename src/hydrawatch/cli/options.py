@@ -14,3 +14,7 @@ DbOption = Annotated[
     typer.Option("--db", help="Store file (DuckDB). Default: $HYDRAWATCH_DB or ./hydrawatch.duckdb.", show_default=False),
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+ReviewDbOption = Annotated[
+    Path,
+    typer.Option("--review-db", help="Review state (SQLite): cases, decisions, audit log.", envvar="HYDRAWATCH_REVIEW_DB"),
+]

@@ -10,7 +10,7 @@ import typer
 
 from hydrawatch.core.errors import HydrawatchError
 
-from .options import DbOption, FormatOption
+from .options import DbOption, FormatOption, ReviewDbOption
 from .output import OutputFormat, emit_object, emit_rows, err
 
 train_app = typer.Typer(help="Train detectors on simulated worlds.", no_args_is_help=True)
@@ -33,7 +33,8 @@ def register(app: typer.Typer) -> None:
         threshold: Annotated[float, typer.Option(help="Report pairs from this calibrated probability.")] = 0.5,
         window_days: Annotated[float, typer.Option(help="How long after a suspension a return is looked for.")] = 30.0,
         model: Annotated[Path | None, typer.Option(help="A ranker trained with `hydrawatch train returnees`.")] = None,
-        save: Annotated[bool, typer.Option(help="Store the lineages as identities.")] = True,
+        save: Annotated[bool, typer.Option(help="Store the lineages as identities and open review cases.")] = True,
+        review_db: ReviewDbOption = Path("hydrawatch-review.sqlite"),
         evidence: Annotated[int, typer.Option(help="Evidence lines per match in table output.")] = 4,
         fmt: FormatOption = OutputFormat.table,
     ) -> None:
@@ -52,6 +53,14 @@ def register(app: typer.Typer) -> None:
                     result = detect_returnees(store, ranker, config)
                 if save:
                     save_identities(store, result)
+            if save:
+                from hydrawatch.pipeline import returnee_cases
+                from hydrawatch.review import ReviewStore
+
+                cases, labels, summaries = returnee_cases(result)
+                with ReviewStore(review_db) as review:
+                    counts = review.upsert(cases, labels, summaries)
+                err.print(f"review cases: {counts['added']:,} added, {counts['updated']:,} updated, {counts['unchanged_decided']:,} already decided")
         except (HydrawatchError, FileNotFoundError, ValueError) as exc:
             err.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(1) from exc
