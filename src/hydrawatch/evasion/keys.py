@@ -10,19 +10,21 @@ kind        key                                                    catches
 ==========  =====================================================  ===========================
 ``skel``    the handle skeleton                                    look-alike swaps, case
 ``nodigit`` skeleton with digits removed (kept if that empties it)  abu_x12 -> abu_x13
-``stem``    skeleton without known affixes and trailing digits     real_abu, abu_back, abu2
+``stem``    the lower-cased handle without known affixes (and       real_abu, abu_back, abu2,
+            again without its trailing number)                     abu_x12 -> abu_x_new
 ``del``     the skeleton, and it with one character deleted        one-character typos
 ``name``    the display-name skeleton                              same name, new handle
 ==========  =====================================================  ===========================
 
-Two strings at edit distance 1 always share a ``del1`` key (delete the differing character
+Two strings at edit distance 1 always share a ``del`` key (delete the differing character
 from the longer, or the substituted position from both), which is the SymSpell idea. Keys are
-hashed to 64-bit integers with a stable hash so an index can be stored and reloaded.
+hashed to 64-bit integers (FNV-1a, vectorised with numpy; the same in every process) so an
+index can be stored and reloaded: :data:`KEY_VERSION` names the scheme, and an index built
+with another version must be rebuilt.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 
@@ -30,11 +32,14 @@ import numpy as np
 
 from hydrawatch.core.text import handle_skeleton, name_skeleton
 
+KEY_VERSION = "keys-2"
 _DIGITS = re.compile(r"\d+")
-# Affixes (in skeleton form: handle_skeleton folds 1->l, 0->o ...) that returning accounts
-# add or drop; the stem key strips them before comparing.
-_PREFIXES = ("real", "the", "new", "official", "true", "its", "im", "re", "mr", "dr")
-_SUFFIXES = ("again", "back", "new", "official", "real", "returns", "returned", "is", "here", "acc", "account", "bak")
+_TRAILING_DIGITS = re.compile(r"\d+$")
+# Affixes returning accounts add or drop (general habits of account naming, in several
+# languages' transliterations). Stripped from the lower-cased raw handle, separators included.
+_PREFIXES = ("real", "the", "new", "official", "true", "its", "im", "iam", "re", "mr", "dr", "x", "i", "the_real")
+_SUFFIXES = ("again", "back", "new", "official", "real", "returns", "returned", "is", "here", "acc", "account", "bak",
+             "ii", "iii", "iv", "2", "3", "x", "xx", "v2", "1", "0")
 _MIN_KEY = 3  # shorter keys match too much to be useful
 
 
@@ -45,11 +50,11 @@ def handle_keys(handle: str) -> tuple[str, ...]:
     if len(skel) < _MIN_KEY:
         return ()
     keys = {f"skel:{skel}"}
-    digitless = _DIGITS.sub("", _raw_lower(handle))
-    if len(digitless) >= _MIN_KEY:
+    raw = _raw_lower(handle)
+    digitless = _DIGITS.sub("", raw)
+    if len(digitless.strip("_.-")) >= _MIN_KEY:
         keys.add(f"nodigit:{handle_skeleton(digitless)}")
-    stem = _stem(skel)
-    if len(stem) >= _MIN_KEY:
+    for stem in _stems(raw):
         keys.add(f"stem:{stem}")
     if len(skel) <= 24:
         # The skeleton itself and each one-deletion variant share one key space, so an
@@ -74,26 +79,57 @@ def _raw_lower(handle: str) -> str:
     return (handle or "").lstrip("@").lower()
 
 
-def _stem(skel: str) -> str:
-    """Strip known affixes and trailing l/o/s... digit look-alikes are already letters in the
-    skeleton, so trailing digits are stripped on the raw form by the nodigit key instead."""
-    stem = skel
+def _strip_affixes(text: str) -> str:
+    """Strip known prefixes and suffixes (with their separators) until none is left."""
     changed = True
     while changed:
         changed = False
         for prefix in _PREFIXES:
-            if stem.startswith(prefix) and len(stem) - len(prefix) >= _MIN_KEY:
-                stem, changed = stem[len(prefix) :], True
+            rest = text[len(prefix) :]
+            if text.startswith(prefix) and len(rest.strip("_.-")) >= _MIN_KEY and (rest[:1] in "_.-" or len(prefix) > 2):
+                text, changed = rest.lstrip("_.-"), True
         for suffix in _SUFFIXES:
-            if stem.endswith(suffix) and len(stem) - len(suffix) >= _MIN_KEY:
-                stem, changed = stem[: -len(suffix)], True
-    return stem
+            rest = text[: -len(suffix)]
+            if text.endswith(suffix) and len(rest.strip("_.-")) >= _MIN_KEY and (rest[-1:] in "_.-" or len(suffix) > 2 or suffix.isdigit()):
+                text, changed = rest.rstrip("_.-"), True
+    return text
 
 
-def stable_hash(key: str) -> int:
-    """A 64-bit hash that is the same in every process (Python's hash() is salted)."""
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little", signed=True)
+def _stems(raw: str) -> set[str]:
+    """The handle without affixes, and also without its trailing number (a returnee that adds
+    an affix often drops the number to stay within the length limit)."""
+    stems = set()
+    stripped = _strip_affixes(raw)
+    for candidate in (stripped, _TRAILING_DIGITS.sub("", stripped).rstrip("_.-")):
+        key = handle_skeleton(candidate)
+        if len(key) >= _MIN_KEY:
+            stems.add(key)
+    return stems
+
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
 
 
 def hash_keys(keys: tuple[str, ...] | list[str]) -> np.ndarray:
-    return np.fromiter((stable_hash(k) for k in keys), dtype=np.int64, count=len(keys))
+    """64-bit FNV-1a of each key's UTF-8 bytes, vectorised: one numpy pass per byte position
+    across all keys. Stable across processes and platforms (little-endian or not)."""
+    if not keys:
+        return np.zeros(0, dtype=np.int64)
+    encoded = [k.encode("utf-8", "surrogatepass") for k in keys]
+    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
+    width = max(int(lengths.max()), 1)
+    # fixed-width bytes (NUL-padded) viewed as a (keys x width) byte matrix, built in C
+    matrix = np.array(encoded, dtype=f"S{width}").view(np.uint8).reshape(len(encoded), width)
+    hashes = np.full(len(encoded), _FNV_OFFSET, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for position in range(width):
+            active = lengths > position
+            mixed = (hashes ^ matrix[:, position].astype(np.uint64)) * _FNV_PRIME
+            hashes = np.where(active, mixed, hashes)
+    return hashes.view(np.int64)
+
+
+def stable_hash(key: str) -> int:
+    """The 64-bit hash of one key (see hash_keys)."""
+    return int(hash_keys([key])[0])

@@ -12,6 +12,7 @@ and saves to / loads from one ``.npz`` file (no pickle).
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import time
@@ -21,14 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from hydrawatch.core.model import Evidence
-from hydrawatch.core.text import normalize_text
+from rapidfuzz.distance import Indel
+
+from hydrawatch.core.text import name_skeleton, normalize_text
 
 from hydrawatch.signals.media import PdqIndex, hamming
 
 from .features import AVATAR_MATCH, FEATURE_NAMES, describe
 from .handles import relate, trigram_jaccard
 from .index import KeyIndex
-from .keys import handle_keys, hash_keys, name_keys
+from .keys import KEY_VERSION, handle_keys, hash_keys, name_keys
 
 #: Features the sign-up ranker sees; the others are unknown a moment after sign-up.
 SIGNUP_FEATURES = (
@@ -37,6 +40,7 @@ SIGNUP_FEATURES = (
     "bio_word_overlap", "bios_known", "same_avatar", "avatar_distance", "hours_after_end", "appeared_before_end",
 )
 SIGNUP_MASK = np.array([name in SIGNUP_FEATURES for name in FEATURE_NAMES])
+_COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +81,16 @@ class OnlineMatch:
 @dataclass
 class OnlineMatcher:
     """``window_days``/``slack_hours`` as in CandidateConfig; ``max_postings`` skips keys
-    shared by more identities than this; ``ranker`` scores pairs (a ReturneeRanker trained on
-    sign-up features; None ranks by handle/name similarity alone)."""
+    shared by more identities than this (a common display name is still looked up: the time
+    window then keeps only the few who ended recently); ``shortlist``: how many in-window
+    identities, the most alike by handle and name, get the full features and the ranker;
+    ``ranker`` scores pairs (a ReturneeRanker trained on sign-up features; None ranks by
+    handle similarity alone)."""
 
     window_days: float = 30.0
     slack_hours: float = 6.0
-    max_postings: int = 500
+    max_postings: int = 50_000
+    shortlist: int = 30
     ranker: object | None = None
     platform_: list[str] = field(default_factory=list)
     account_id_: list[str] = field(default_factory=list)
@@ -95,6 +103,7 @@ class OnlineMatcher:
     removed_: set[int] = field(default_factory=set)
     index_: KeyIndex = field(default_factory=KeyIndex)
     pictures_: PdqIndex = field(default_factory=PdqIndex)
+    _ended_cache: np.ndarray | None = field(default=None, repr=False)
     row_of_: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -123,10 +132,12 @@ class OnlineMatcher:
             self.pictures_.add(pdq, row)
         self.index_.add(row, hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls)))
 
-    def add_many(self, identities: list[Identity]) -> None:
-        """Bulk load (one index merge at the end)."""
+    def add_many(self, identities: list[Identity], workers: int = 2) -> None:
+        """Bulk load (one index merge at the end). Keys of large batches are computed in
+        ``workers`` processes (they are a pure function of the handles and names)."""
         rows, hashes = [], []
-        for identity in identities:
+        key_sets = _keys_in_parallel(identities, workers) if workers > 1 and len(identities) >= 50_000 else None
+        for position, identity in enumerate(identities):
             key = (identity.platform, identity.account_id)
             if key in self.row_of_:
                 self.add_suspended(identity)
@@ -143,13 +154,14 @@ class OnlineMatcher:
             self.avatar_hashes_.append(tuple(identity.avatar_hashes))
             for pdq in identity.avatar_hashes:
                 self.pictures_.add(pdq, row)
-            keys = hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls))
+            keys = key_sets[position] if key_sets is not None else hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls))
             rows.append(np.full(len(keys), row, dtype=np.int64))
             hashes.append(keys)
         if rows:
             self.index_.add_many(np.concatenate(rows), np.concatenate(hashes))
         if len(self.pictures_):
             self.pictures_.build()
+        gc.freeze()  # millions of long-lived strings: keep the collector from walking them
 
     def remove(self, platform: str, account_id: str) -> bool:
         """Forget an identity (the account was reinstated). Its index keys stay but are ignored."""
@@ -169,15 +181,34 @@ class OnlineMatcher:
             rows = np.union1d(rows, np.asarray(same_picture, dtype=np.int64))
         if not len(rows):
             return rows
-        ended = np.asarray([self.ended_at_[r] for r in rows.tolist()])
-        delta = account.created_at - ended
-        ok = (delta >= -self.slack_hours * 3600) & (delta <= self.window_days * 86400)
-        rows = rows[ok]
+        delta = account.created_at - self._ended_array()[rows]
+        rows = rows[(delta >= -self.slack_hours * 3600) & (delta <= self.window_days * 86400)]
         return np.array([r for r in rows.tolist() if r not in self.removed_ and self.platform_[r] == account.platform], dtype=np.int64)
+
+    def _ended_array(self) -> np.ndarray:
+        if self._ended_cache is None or len(self._ended_cache) != len(self.ended_at_):
+            self._ended_cache = np.asarray(self.ended_at_, dtype=np.float64)
+        return self._ended_cache
+
+    def _shortlist(self, rows: np.ndarray, account: NewAccount) -> np.ndarray:
+        """The identities most alike by handle or name, cheaply, before the full features."""
+        if len(rows) <= self.shortlist:
+            return rows
+        new_handle = (account.handle or "").lower()
+        new_name = name_skeleton(account.display_name or "")
+        scores = np.empty(len(rows))
+        for i, row in enumerate(rows.tolist()):
+            handle_score = max((Indel.normalized_similarity(new_handle, h.lower()) for h in self.handles_[row] if h), default=0.0)
+            name_score = 1.0 if new_name and new_name in self._name_keys(row) else 0.0
+            scores[i] = max(handle_score, name_score)
+        return rows[np.argsort(-scores, kind="stable")[: self.shortlist]]
+
+    def _name_keys(self, row: int) -> list[str]:
+        return [name_skeleton(n) for n in self.names_[row] if n]
 
     def query(self, account: NewAccount, limit: int = 5, threshold: float = 0.0) -> list[OnlineMatch]:
         """The suspended identities this new account may be, best first."""
-        rows = self.candidates(account)
+        rows = self._shortlist(self.candidates(account), account)
         if not len(rows):
             return []
         X = np.vstack([self._features(r, account, len(rows)) for r in rows.tolist()])
@@ -195,7 +226,7 @@ class OnlineMatcher:
 
     def _features(self, row: int, account: NewAccount, n_candidates: int) -> np.ndarray:
         x = np.full(len(FEATURE_NAMES), np.nan, dtype=np.float32)
-        column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+        column = _COLUMN
         best = None
         for old in self.handles_[row]:
             if old and account.handle:
@@ -210,10 +241,6 @@ class OnlineMatcher:
             x[column["handle_affix"]] = float(best.affix is not None)
             x[column["handle_single_edit"]] = float(best.single_edit)
         x[column["handles_known"]] = float(best is not None)
-        from rapidfuzz.distance import Indel
-
-        from hydrawatch.core.text import name_skeleton
-
         old_names = [name_skeleton(n) for n in self.names_[row] if n]
         new_name = name_skeleton(account.display_name or "")
         if old_names and new_name:
@@ -256,7 +283,7 @@ class OnlineMatcher:
         """One compressed .npz: strings as JSON, the index as int64 arrays."""
         state = self.index_.state()
         meta = {
-            "window_days": self.window_days, "slack_hours": self.slack_hours, "max_postings": self.max_postings,
+            "key_version": KEY_VERSION, "window_days": self.window_days, "slack_hours": self.slack_hours, "max_postings": self.max_postings,
             "platform": self.platform_, "account_id": self.account_id_, "handles": self.handles_, "names": self.names_,
             "bio": self.bio_, "avatars": self.avatars_, "avatar_hashes": self.avatar_hashes_, "removed": sorted(self.removed_),
             "saved_at": time.time(),
@@ -268,6 +295,8 @@ class OnlineMatcher:
     def load(cls, path: Path, ranker: object | None = None) -> OnlineMatcher:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(bytes(data["meta"]).decode())
+            if meta.get("key_version") != KEY_VERSION:
+                raise ValueError(f"{path} was built with blocking keys {meta.get('key_version')}; this hydrawatch uses {KEY_VERSION}: rebuild it")
             matcher = cls(window_days=meta["window_days"], slack_hours=meta["slack_hours"], max_postings=meta["max_postings"], ranker=ranker)
             matcher.index_ = KeyIndex.from_state({"hashes": data["hashes"], "rows": data["rows"]})
             matcher.ended_at_ = data["ended_at"].tolist()
@@ -286,6 +315,19 @@ class OnlineMatcher:
         matcher.removed_ = set(meta["removed"])
         matcher.row_of_ = {(p, a): i for i, (p, a) in enumerate(zip(matcher.platform_, matcher.account_id_))}
         return matcher
+
+
+def _keys_of_chunk(chunk: list[tuple]) -> list[np.ndarray]:
+    return [hash_keys(_identity_keys(handles, names, avatars)) for handles, names, avatars in chunk]
+
+
+def _keys_in_parallel(identities: list[Identity], workers: int, chunk: int = 20_000) -> list[np.ndarray]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    items = [(i.handles, i.display_names, i.avatar_urls) for i in identities]
+    chunks = [items[start : start + chunk] for start in range(0, len(items), chunk)]
+    with ProcessPoolExecutor(workers) as pool:
+        return [keys for part in pool.map(_keys_of_chunk, chunks) for keys in part]
 
 
 def _identity_keys(handles, names, avatars) -> list[str]:
