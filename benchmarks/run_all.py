@@ -10,10 +10,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["ingest_throughput.py", "returnee_matching.py"]
 
+# scripts that take --quick (a small smoke run); `run_all.py --quick` passes it to them only
+QUICK = {"returnee_matching.py"}
+
 if __name__ == "__main__":
     failed = []
     for script in SCRIPTS:
         print(f"\n=== {script} ===", flush=True)
-        if subprocess.run([sys.executable, str(HERE / script), *sys.argv[1:]]).returncode:
+        quick = ["--quick"] if "--quick" in sys.argv[1:] and script in QUICK else []
+        if subprocess.run([sys.executable, str(HERE / script), *quick]).returncode:
             failed.append(script)
     sys.exit(1 if failed else 0)
