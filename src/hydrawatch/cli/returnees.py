@@ -173,6 +173,7 @@ def eval_returnees(
     network: Annotated[int, typer.Option(help="Network accounts per world.")] = 600,
     model: Annotated[Path | None, typer.Option(help="Ranker to evaluate (default: the shipped one).")] = None,
     mode: Annotated[str, typer.Option(help="all: every ended account; network: known network accounts only (spam evaders become decoys).")] = "all",
+    view: Annotated[str, typer.Option(help="What the store sees of each world: full, tweets (no follows, no compliance events), sample (a fifth of the tweets).")] = "full",
     threshold: Annotated[float, typer.Option(help="Detection threshold.")] = 0.5,
     cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
@@ -188,7 +189,7 @@ def eval_returnees(
     reports = []
     for seed in _seeds(seeds):
         with err.status(f"world {seed} ..."):
-            world = prepare_world(WorldSpec(seed=seed, accounts=accounts, network=network), cache)
+            world = prepare_world(WorldSpec(seed=seed, accounts=accounts, network=network, view=view), cache)
             report, _ = evaluate(world, ranker, ReturneeConfig(threshold=threshold), parents_filter=mode)
         reports.append(report.as_dict())
     if fmt is OutputFormat.table:
@@ -197,4 +198,4 @@ def eval_returnees(
             emit_object({k: (json.dumps(v) if isinstance(v, dict) else v) for k, v in report.items()}, fmt)
             emit_rows(reliability, ["bin", "pairs", "predicted", "observed"], fmt, title="reliability")
     else:
-        emit_object({"mode": mode, "worlds": reports}, OutputFormat.json if fmt is OutputFormat.table else fmt)
+        emit_object({"mode": mode, "view": view, "worlds": reports}, OutputFormat.json if fmt is OutputFormat.table else fmt)
