@@ -9,15 +9,15 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test bench install install-dev clean lint
+.PHONY: demo test bench install install-dev clean lint chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -c constraints.txt -e .
+	$(PIP) install -c constraints.txt -e '.[web]'
 	touch $@
 
 $(DEV_STAMP): $(STAMP)
-	$(PIP) install -c constraints.txt -e '.[dev]'
+	$(PIP) install -c constraints.txt -e '.[dev,web]'
 	touch $@
 
 install: $(STAMP)
@@ -26,7 +26,11 @@ install-dev: $(DEV_STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/hydrawatch demo
 
-test: $(DEV_STAMP)
+# The console's browser tests drive Debian's chromium (playwright cannot download a browser here).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium) || echo "chromium could not be installed: browser tests will be skipped"
+
+test: $(DEV_STAMP) chromium
 	$(PY) -m pytest -q
 
 bench: $(DEV_STAMP)
@@ -34,4 +38,4 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) demo-world hydrawatch.duckdb hydrawatch.duckdb.wal .pytest_cache .hypothesis
+	rm -rf $(VENV) demo-world hydrawatch.duckdb hydrawatch.duckdb.wal .pytest_cache .hypothesis test-artifacts

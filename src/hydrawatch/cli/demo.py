@@ -53,12 +53,15 @@ def run_demo(
         table.add_row(key, f"{have:,}", f"{want:,}" if want is not None else "-", mark)
     out.print(table)
 
-    _returnees_section(db_path, out_dir)
+    returns = _returnees_section(db_path, out_dir)
+    _accounts_section(db_path)
+    _network_section(db_path, out_dir)
+    _console_section(db_path, out_dir, returns)
     err.print(f"demo finished in {time.perf_counter() - started:,.1f} s; store: {db_path}; world: {out_dir}")
     del summary
 
 
-def _returnees_section(db_path: Path, world: Path) -> None:
+def _returnees_section(db_path: Path, world: Path):
     """4. Returning accounts, with their evidence, scored against the world's truth."""
     import csv
 
@@ -100,3 +103,96 @@ def _returnees_section(db_path: Path, world: Path) -> None:
     if longest is not None:
         chain = " -> ".join(f"@{table.handle[r]}" if table.handle[r] else table.account_id[r] for r in longest.rows)
         out.print(f"longest lineage: {chain}", highlight=False, markup=False)
+    return result
+
+
+def _network_section(db_path: Path, world: Path) -> None:
+    """5. The network: communities, roles, hidden size and where it migrates."""
+    from collections import Counter
+
+    from hydrawatch.network.links import LinkResolver
+    from hydrawatch.network.migration import platform_summary
+    from hydrawatch.network.pipeline import network_communities, network_migration, network_role_features, network_view, role_rows, size_estimate, store_lists
+    from hydrawatch.network.roles import RoleModel, default_model_path
+
+    out.rule("[bold]5. The network[/bold] (communities, roles, hidden size, migration)")
+    with Store(db_path, read_only=True) as store:
+        with err.status("reading the network ..."):
+            view = network_view(store)
+        found = network_communities(view)
+        sizes = sorted((n for n in found.sizes.values() if n > 1), reverse=True)
+        out.print(f"{len(view.members):,} network accounts ({view.members.method}); {len(sizes)} communities of "
+                  f"{', '.join(str(n) for n in sizes[:12])}{' ...' if len(sizes) > 12 else ''} accounts (Leiden; identities: {view.identity_source})")
+        if default_model_path().exists():
+            with err.status("assigning roles ..."):
+                features = network_role_features(store, view.members.ids, interactions=view.interactions)
+                rows = role_rows(features, RoleModel.load(), found, evidence=2)
+            counts = Counter(row["role"] for row in rows)
+            out.print("roles: " + ", ".join(f"{n:,} {role}" for role, n in counts.most_common()))
+            example = max((r for r in rows if r["role"] == "amplifier"), key=lambda r: r["confidence"], default=None)
+            if example:
+                out.print(f"  e.g. @{example['username']} amplifier ({example['confidence']:.2f}): "
+                          + "; ".join(e["description"] for e in example["evidence"]), highlight=False, markup=False)
+        else:
+            out.print("no trained role model is installed; run: hydrawatch train roles")
+        with err.status("estimating the network's size ..."):
+            lists = store_lists(store, view)
+            estimate = size_estimate(lists)
+        out.print(f"size: {estimate.estimate:,.0f} accounts (95% interval {estimate.low:,.0f}-{estimate.high:,.0f}, {estimate.method}, "
+                  f"{estimate.observed:,} on at least one of {len(lists)} lists: {', '.join(f'{k} {len(v):,}' for k, v in lists.items())})")
+        resolver_file = world / "truth" / "shortlinks.csv"
+        resolver = LinkResolver.from_csv(resolver_file) if resolver_file.exists() else LinkResolver()
+        migration = network_migration(store, resolver, view.members.ids)
+    summary = platform_summary(migration.rows)
+    out.print("migration: " + ", ".join(f"{r['platform']} {r['destinations']:,} destinations from {r['accounts']:,} accounts" for r in summary[:6]))
+    truth = world / "truth" / "summary.json"
+    if truth.exists():
+        counts = orjson.loads(truth.read_bytes())["counts"]
+        out.print(f"[dim]truth: {counts.get('network_accounts', 0):,} network accounts, {counts.get('migrations', 0):,} (account, destination) pairs[/dim]")
+
+
+def _accounts_section(db_path: Path) -> None:
+    """5. The rest of the network among the accounts still active, seeded by the suspensions."""
+    from hydrawatch.accounts.batch import account_rows, detect_network_accounts
+    from hydrawatch.accounts.detect import default_model_path
+
+    out.rule("[bold]5. The rest of the network[/bold] (account scoring, seeded by the suspensions)")
+    if not default_model_path().exists():
+        out.print("no trained account scorer is installed; run: hydrawatch train accounts")
+        return
+    with Store(db_path, read_only=True) as store, err.status("scoring active accounts ..."):
+        result, _ = detect_network_accounts(store)
+    out.print(f"{len(result.flagged()):,} of {len(result):,} active accounts at p >= {result.threshold:.2f}; "
+              f"{len(result.seeds):,} suspended or deleted seeds, {result.seeds.effective:,.0f} after weighing how "
+              "network-like each one's own posts read", highlight=False)
+    for row in account_rows(result, evidence_lines=3, limit=5):
+        label = f"@{row['username']}" if row["username"] else row["account_id"]
+        out.print(f"[bold]{label}[/bold]  p = {row['score']:.3f}  {row['evidence']}", highlight=False)
+
+
+def _console_section(db_path: Path, world: Path, returns) -> None:
+    """The end: the returns as review cases, a login made for this run, and the console's URL."""
+    import secrets
+
+    out.rule("[bold]The moderator console[/bold]")
+    try:
+        from hydrawatch.review.users import Users
+    except ImportError:  # pragma: no cover - the web extra is missing
+        out.print("the console needs the web extra: pip install -e '.[web]'")
+        return
+    from hydrawatch.review import ReviewStore
+
+    review_db = db_path.with_name("hydrawatch-review.sqlite")
+    name = f"demo-{secrets.token_hex(3)}"
+    password = secrets.token_urlsafe(15)
+    with ReviewStore(review_db) as review:
+        if returns is not None:
+            from hydrawatch.pipeline import returnee_cases
+
+            cases, labels, summaries = returnee_cases(returns)
+            counts = review.upsert(cases, labels, summaries)
+            out.print(f"review cases in {review_db}: {counts['added']:,} added, {counts['updated']:,} updated")
+        Users(review).add(name, "moderator", password, actor="demo")
+    out.print(f"start it:  hydrawatch serve --db {db_path} --review-db {review_db} --synthetic-media {world}", highlight=False, markup=False)
+    out.print("console:   http://127.0.0.1:8000/", highlight=False, markup=False)
+    out.print(f"login:     {name}  password: {password}   (a moderator made for this run; shown once)", highlight=False, markup=False)

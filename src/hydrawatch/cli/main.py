@@ -253,13 +253,23 @@ def demo(
         raise _fail(exc) from exc
 
 
+from .accounts import register as _register_accounts  # noqa: E402
+from .coordination import register as _register_coordination  # noqa: E402
 from .media import register as _register_media  # noqa: E402
+from .network import register as _register_network  # noqa: E402
+from .content import register as _register_content  # noqa: E402
 from .review import register as _register_review  # noqa: E402
 from .returnees import eval_app, register as _register_returnees, train_app  # noqa: E402
+from .service import register as _register_service  # noqa: E402
 
 _register_returnees(app)
 _register_media(app)
+_register_coordination(app)
+_register_content(app, train_app, eval_app)
 _register_review(app)
+_register_service(app)
+_register_accounts(app, train_app, eval_app)
+_register_network(app, train_app, eval_app)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 

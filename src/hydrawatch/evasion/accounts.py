@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 import pyarrow as pa
@@ -148,10 +147,6 @@ class AccountTable:
 
     def rows(self, keys: Iterable[tuple[str, str]]) -> np.ndarray:
         return np.array([self.row_of[k] for k in keys if k in self.row_of], dtype=np.int64)
-
-    def when(self, row: int, column: str = "appeared_at") -> datetime | None:
-        value = int(getattr(self, column)[row])
-        return None if value == NO_TIME else datetime.fromtimestamp(value).astimezone()
 
 
 def style_vectors(texts: list[str]) -> sparse.csr_matrix:

@@ -27,8 +27,6 @@ from enum import IntFlag
 import numpy as np
 from scipy import sparse
 
-from hydrawatch.core.text import normalize_text
-
 from .accounts import NO_TIME, AccountTable
 from .index import KeyIndex
 from .keys import handle_keys, hash_keys, name_keys
@@ -304,5 +302,3 @@ def all_pairs_in_window(table: AccountTable, parents: np.ndarray, config: Candid
     return found
 
 
-def normalized_bio(text: str) -> str:
-    return normalize_text(text)

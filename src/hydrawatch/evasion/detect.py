@@ -224,6 +224,3 @@ def lineages(table: AccountTable, matches: list[Match]) -> list[Lineage]:
     return chains
 
 
-def log_odds(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from hydrawatch.core.model import handle_key
 from hydrawatch.signals.promotion import DEFAULT_THRESHOLD, score_promotion
@@ -74,8 +72,3 @@ def as_triples(links: list[PromotionLink]) -> list[tuple[int, int, int]]:
     return [(link.promoter, link.promoted, link.at) for link in links if link.promoter != link.promoted]
 
 
-def promoted_counts(table: AccountTable, links: list[PromotionLink]) -> np.ndarray:
-    counts = np.zeros(len(table), dtype=np.int64)
-    for link in links:
-        counts[link.promoted] += 1
-    return counts
