@@ -9,7 +9,9 @@ every account shows one way of standing to the network.
 * ``researcher``: follows all three seeds, quotes s2 in a research voice, reposts nobody;
 * ``news``: quotes s1 reporting; followed only by the spam seed;
 * ``newcomer``: no posts at all, named in a shout-out by s3;
-* ``bystander``: reposts the news outlet, nothing else.
+* ``bystander``: reposts the news outlet, nothing else;
+* ``recruit``: created during the data's window and protected, links to VK, follows s1 and is
+  followed by s3; s1 reposts the fan and s2 replies to it (the network answering its own).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import orjson
 from hydrawatch.ingest import ingest_paths
 
 IDS = {"s1": "101", "s2": "102", "s3": "103", "spam": "104", "fan": "201", "counter": "202", "researcher": "203",
-       "news": "204", "newcomer": "205", "bystander": "206"}
+       "news": "204", "newcomer": "205", "bystander": "206", "recruit": "207"}
 HANDLES = {name: f"{name}_acct" for name in IDS}
 SEEDS = ("s1", "s2", "s3", "spam")
 NETWORK_SEEDS = ("s1", "s2", "s3")
@@ -31,12 +33,18 @@ ARGUMENT = "this is propaganda, think twice before you share it, talk to people 
 NETWORK_TEXT = "new release from the relay media office, spread the word brothers, patience and light"
 
 
+#: The recruit appeared (and locked its account) during the data's window; everyone else long before.
+RECRUIT_CREATED = "2015-01-02T12:00:00.000Z"
+FOLLOWERS = 10
+
+
 def _user(name: str, bio: str = "") -> dict:
+    recruit = name == "recruit"
     return {
         "id": IDS[name], "username": HANDLES[name], "name": name.title(), "description": bio or f"{name} bio",
-        "location": "", "profile_image_url": f"https://pbs.twimg.com/profile_images/{IDS[name]}/a.jpg", "protected": False,
-        "verified": False, "created_at": "2014-06-01T00:00:00.000Z",
-        "public_metrics": {"followers_count": 10, "following_count": 5, "tweet_count": 3, "listed_count": 0},
+        "location": "", "profile_image_url": f"https://pbs.twimg.com/profile_images/{IDS[name]}/a.jpg", "protected": recruit,
+        "verified": False, "created_at": RECRUIT_CREATED if recruit else "2014-06-01T00:00:00.000Z",
+        "public_metrics": {"followers_count": FOLLOWERS, "following_count": 5, "tweet_count": 3, "listed_count": 0},
     }
 
 
@@ -70,6 +78,10 @@ class _Tweets:
         self.by_id[tweet["id"]] = tweet
         return tweet
 
+    def later(self, days: int) -> None:
+        """Move the clock on by whole days."""
+        self.minute += days * 1440
+
     def repost(self, name: str, original: dict) -> None:
         target = next(n for n, i in IDS.items() if i == original["author_id"])
         tweet = self._base(name, f"RT @{HANDLES[target]}: {original['text']}",
@@ -102,7 +114,9 @@ def build(folder: Path) -> list[Path]:
     for original in (s1[0], s2[0]):
         t.repost("fan", original)
     t.reply("fan", s1[1], SUPPORT)
-    t.post("fan", "onward and steady brothers, join us on telegram", hashtags=("NewRelease",), links=("https://t.me/fanchannel",))
+    fan_post = t.post("fan", "onward and steady brothers, join us on telegram", hashtags=("NewRelease",), links=("https://t.me/fanchannel",))
+    t.repost("s1", fan_post)
+    t.reply("s2", fan_post, "well said brother")
     for original in (s1[0], s1[1], s1[2], s2[0], s2[1]):
         t.reply("counter", original, ARGUMENT)
     t.quote("counter", s1[2], "look how they lie to young people")
@@ -111,6 +125,8 @@ def build(folder: Path) -> list[Path]:
     t.post("researcher", "our report on platform governance is out", links=("https://research.example.edu/p",))
     t.quote("news", s1[0], "the group released a new video today, our reporter explains")
     t.repost("bystander", news_post)
+    t.later(3)  # the recruit posts on day 4, two days after it appeared
+    t.post("recruit", "find us on the other side", links=("https://vk.com/relay_media",))
     tweets = folder / "tweets.jsonl"
     tweets.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in t.lines))
     events = folder / "compliance.jsonl"
@@ -119,7 +135,7 @@ def build(folder: Path) -> list[Path]:
     ))
     follows = [("fan", "s1"), ("fan", "s2"), ("fan", "s3"), ("s1", "fan"), ("s2", "fan"), ("counter", "s1"), ("counter", "s2"),
                ("researcher", "s1"), ("researcher", "s2"), ("researcher", "s3"), ("spam", "news"), ("spam", "bystander"),
-               ("s1", "s2"), ("s2", "s1"), ("s3", "s1"), ("bystander", "news")]
+               ("s1", "s2"), ("s2", "s1"), ("s3", "s1"), ("bystander", "news"), ("recruit", "s1"), ("s3", "recruit")]
     follows_csv = folder / "follows.csv"
     follows_csv.write_text("source_id,target_id\n" + "".join(f"{IDS[a]},{IDS[b]}\n" for a, b in follows))
     return [tweets, events, follows_csv]
