@@ -54,6 +54,9 @@ def _readable(cleaned: str) -> bool:
     return any(ch.isalnum() or unicodedata.category(ch) == "So" for ch in cleaned)
 
 
+#: Stripped from both ends of a word shown as evidence ("account." and "account" are one word).
+_EDGE_PUNCTUATION = ".,;:!?\"'()[]{}«»“”‘’…،؛؟"
+
 _PRIME = np.uint64(1_000_003)
 _BATCH_CHARS = 2_000_000  # characters hashed at once: bounds the memory of the n-gram arrays
 
@@ -209,7 +212,8 @@ class TextModel:
         """The words of a document that pushed its score up most (each word's character
         n-grams, weighed by the model): evidence a moderator can check against the posts."""
         cleaned = clean_document(document, self.max_chars)
-        words = list(dict.fromkeys(w for w in cleaned.split() if sum(ch.isalpha() for ch in w) >= 3))
+        stripped = (w.strip(_EDGE_PUNCTUATION) for w in cleaned.split())
+        words = list(dict.fromkeys(w for w in stripped if sum(ch.isalpha() for ch in w) >= 3))
         if not words:
             return []
         counts = hash_ngrams([f" {w} " for w in words], self.min_n, self.max_n, 2**self.n_features_log2)

@@ -54,7 +54,7 @@ def run_demo(
     out.print(table)
 
     returns = _returnees_section(db_path, out_dir)
-    _accounts_section(db_path)
+    _accounts_section(db_path, out_dir)
     _network_section(db_path, out_dir)
     _console_section(db_path, out_dir, returns)
     err.print(f"demo finished in {time.perf_counter() - started:,.1f} s; store: {db_path}; world: {out_dir}")
@@ -151,10 +151,14 @@ def _network_section(db_path: Path, world: Path) -> None:
         out.print(f"[dim]truth: {counts.get('network_accounts', 0):,} network accounts, {counts.get('migrations', 0):,} (account, destination) pairs[/dim]")
 
 
-def _accounts_section(db_path: Path) -> None:
-    """5. The rest of the network among the accounts still active, seeded by the suspensions."""
+def _accounts_section(db_path: Path, world: Path) -> None:
+    """5. The rest of the network among the accounts still active, seeded by the suspensions,
+    checked against the world's truth."""
+    import csv
+
     from hydrawatch.accounts.batch import account_rows, detect_network_accounts
     from hydrawatch.accounts.detect import default_model_path
+    from hydrawatch.accounts.training import HARD_NEGATIVES
 
     out.rule("[bold]5. The rest of the network[/bold] (account scoring, seeded by the suspensions)")
     if not default_model_path().exists():
@@ -162,12 +166,21 @@ def _accounts_section(db_path: Path) -> None:
         return
     with Store(db_path, read_only=True) as store, err.status("scoring active accounts ..."):
         result, _ = detect_network_accounts(store)
-    out.print(f"{len(result.flagged()):,} of {len(result):,} active accounts at p >= {result.threshold:.2f}; "
-              f"{len(result.seeds):,} suspended or deleted seeds, {result.seeds.effective:,.0f} after weighing how "
-              "network-like each one's own posts read", highlight=False)
-    for row in account_rows(result, evidence_lines=3, limit=5):
+    with open(world / "truth" / "accounts.csv", newline="", encoding="utf-8") as handle:
+        group = {row["account_id"]: row["group"] for row in csv.DictReader(handle)}
+    flagged = [result.data.account_id[int(result.rows[p])] for p in result.flagged().tolist()]
+    network = sum(group.get(a) == "network" for a in flagged)
+    hard = sum(group.get(a) in HARD_NEGATIVES for a in flagged)
+    out.print(f"{len(flagged):,} of {len(result):,} active accounts at p >= {result.threshold:.2f}, {network:,} of them "
+              f"network accounts by the world's truth, {hard:,} news, religious, political, counter-messaging or "
+              f"research accounts; {len(result.seeds):,} suspended or deleted seeds, {result.seeds.effective:,.0f} after "
+              "weighing how network-like each one's own posts read", highlight=False)
+    for row in account_rows(result, evidence_lines=None, limit=4):
         label = f"@{row['username']}" if row["username"] else row["account_id"]
-        out.print(f"[bold]{label}[/bold]  p = {row['score']:.3f}  {row['evidence']}", highlight=False)
+        verdict = group.get(row["account_id"], "unknown")
+        out.print(f"[bold]{label}[/bold]  p = {row['score']:.3f}  ({verdict} by truth)", highlight=False)
+        for item in [e for e in row["evidence"] if e["signal"] != "model"][:4]:
+            out.print(f"    - {item['description']}", highlight=False, markup=False)
 
 
 def _console_section(db_path: Path, world: Path, returns) -> None:
