@@ -44,7 +44,7 @@ class FakePictures:
 
     def fetch(self, url: str) -> bytes | None:
         self.asked.append(url)
-        return PNG if "profile_images" in url else b"<svg onload=alert(1)>"
+        return PNG if "profile_images" in url or "/media/known" in url else b"<svg onload=alert(1)>"
 
 
 @pytest.fixture

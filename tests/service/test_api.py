@@ -33,7 +33,8 @@ def test_openapi_describes_the_api(api):
 
 def test_cases_list_get_and_decide(api, world):
     listed = api.get("/api/v1/cases").json()
-    assert [c["case_type"] for c in listed["cases"]] == ["threat", "returnee", "network_account"]  # by priority
+    assert [c["case_type"] for c in listed["cases"]] == ["threat", "returnee", "known_content", "network_account", "mass_rename",
+                                                         "private_flip"]  # by priority, threats first
     assert listed["counts"]["returnee"] == {"open": 1}
     assert [c["case_id"] for c in api.get("/api/v1/cases", params={"type": "returnee"}).json()["cases"]] == [world["returnee"]]
     assert api.get("/api/v1/cases", params={"q": "abu_x13"}).json()["cases"][0]["case_id"] == world["returnee"]
@@ -70,7 +71,7 @@ def test_without_a_store_the_review_endpoints_still_work(make_app, review_copy, 
     with ReviewStore(review_copy) as review:
         token = Users(review, cheap_hasher).create_token("nostore", "viewer", actor="test")
     with TestClient(make_app(store_path=None, start_matcher=False), headers={"Authorization": f"Bearer {token}"}) as client:
-        assert len(client.get("/api/v1/cases").json()["cases"]) == 3
+        assert len(client.get("/api/v1/cases").json()["cases"]) == 6
         response = client.get("/api/v1/returnees")
         assert response.status_code == 503 and "without a store" in response.json()["detail"]
 

@@ -77,12 +77,12 @@ def test_moderator_works_the_queue_with_the_keyboard(server, browser, world, rev
     page.wait_for_url(f"{base}/queue")
 
     rows = page.locator("#queue tbody tr.case-row")
-    assert rows.count() == 3
+    assert rows.count() == 6  # one case of every type
     selected = "#queue tbody tr.case-row.selected"
     assert page.get_attribute(selected, "data-case-id") == world["threat"]  # highest priority first
     page.keyboard.press("j")
     page.keyboard.press("j")
-    assert page.get_attribute(selected, "data-case-id") == world["network"]
+    assert page.get_attribute(selected, "data-case-id") == world["known_content"]
     page.keyboard.press("k")
     assert page.get_attribute(selected, "data-case-id") == world["returnee"]
     page.screenshot(path=str(ARTIFACTS / "queue.png"), full_page=True)
@@ -94,7 +94,7 @@ def test_moderator_works_the_queue_with_the_keyboard(server, browser, world, rev
     page.keyboard.type("same handle but the number, same bio, promoted by a shoutout account")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#row-{world['returnee']} .state-confirmed")
-    assert page.get_attribute(selected, "data-case-id") == world["network"]  # moved on to the next case
+    assert page.get_attribute(selected, "data-case-id") == world["known_content"]  # moved on to the next case
 
     page.keyboard.press("d")  # dismiss asks for a reason: an empty one is not accepted
     dialog.wait_for(state="visible")
@@ -102,7 +102,7 @@ def test_moderator_works_the_queue_with_the_keyboard(server, browser, world, rev
     assert dialog.is_visible()
     page.keyboard.press("Escape")
     dialog.wait_for(state="hidden")
-    assert page.text_content(f"#row-{world['network']} .state") == "open"
+    assert page.text_content(f"#row-{world['known_content']} .state") == "open"
 
     page.keyboard.press("k")
     page.keyboard.press("Enter")
@@ -178,5 +178,45 @@ def test_network_and_account_pages_render(server, browser):
     page.goto(f"{base}/dashboard")
     assert page.locator("svg.chart").count() >= 1
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    assert not problems, problems
+    context.close()
+
+
+def test_every_case_type_has_its_page(server, browser, world):
+    """The threat banner, the matching post's picture blurred until clicked, the flip's status
+    history, the renamed accounts; a screenshot of each."""
+    base, _ = server
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(f"{base}/login")
+    page.fill("#username", "moderator")
+    page.fill("#password", PASSWORD)
+    page.click("#login-button")
+    page.wait_for_url(f"{base}/queue")
+    labels = page.locator("#queue tbody tr.case-row .badge").all_inner_texts()
+    assert labels[0] == "threat to staff" and set(labels) == {"threat to staff", "returnee", "known-content match", "network account",
+                                                              "mass rename", "private-to-public flip"}
+
+    page.goto(f"{base}/cases/{world['threat']}")
+    assert page.locator("#threat-banner").is_visible() and "hello" in page.inner_text("#cited-posts")
+    page.screenshot(path=str(ARTIFACTS / "case-threat.png"), full_page=True)
+
+    page.goto(f"{base}/cases/{world['known_content']}")
+    picture = page.locator("#cited-posts .media-reveal img").first
+    picture.wait_for()
+    assert "blur" in picture.evaluate("img => getComputedStyle(img).filter")
+    page.screenshot(path=str(ARTIFACTS / "case-known-content.png"), full_page=True)
+    page.locator("#cited-posts .media-reveal").first.click()
+    assert picture.evaluate("img => getComputedStyle(img).filter") == "none"
+
+    page.goto(f"{base}/cases/{world['private_flip']}")
+    assert "protected" in page.inner_text("#status-history")
+    page.screenshot(path=str(ARTIFACTS / "case-private-flip.png"), full_page=True)
+
+    page.goto(f"{base}/cases/{world['mass_rename']}")
+    assert page.locator("#renames tbody tr").count() == 2
+    page.screenshot(path=str(ARTIFACTS / "case-mass-rename.png"), full_page=True)
     assert not problems, problems
     context.close()

@@ -142,12 +142,17 @@ def train_returnees(
     views: Annotated[str, typer.Option(help="How much of each world the store sees: full, tweets, sample.")] = "full,tweets,sample",
     out: Annotated[Path | None, typer.Option(help="Folder for the two models (default: the installed package's models).")] = None,
     cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
+    review_db: Annotated[Path | None, typer.Option("--review-db", help="Also learn from moderators' decisions: confirmed and dismissed "
+                                                   "returnee cases in this review database become labelled pairs (needs --db).")] = None,
+    db: DbOption = None,
 ) -> None:
     """Train the returnee ranker (batch) and the sign-up ranker (online) on simulated worlds,
-    never the ones you evaluate on."""
+    never the ones you evaluate on, plus, with --review-db, the returnee cases moderators
+    confirmed (returns) and dismissed (not returns)."""
     from hydrawatch.evasion.detect import default_model_path
     from hydrawatch.evaluation.returnees import WorldSpec, prepare_world, train_ranker, train_signup_ranker
 
+    feedback = _moderator_feedback(review_db, db) if review_db is not None else None
     cache.mkdir(parents=True, exist_ok=True)
     out = out or default_model_path().parent
     out.mkdir(parents=True, exist_ok=True)
@@ -156,14 +161,35 @@ def train_returnees(
     with err.status("generating and loading training worlds ..."):
         worlds = [prepare_world(spec, cache) for spec in specs]
     description = {"worlds": [w.spec.name for w in worlds], "generator": "hydrawatch.synth"}
+    if feedback is not None:
+        description["moderator_decisions"] = {"review_db": str(review_db), "confirmed": feedback.confirmed, "dismissed": feedback.dismissed,
+                                              "not_in_store": len(feedback.missing)}
     with err.status("fitting the batch ranker ..."):
-        ranker = train_ranker(worlds)
+        ranker = train_ranker(worlds, feedback=feedback)
     ranker.save(out / "returnee-ranker.json", description)
     err.print(f"batch ranker: {ranker.n_train_pairs_:,} pairs ({ranker.n_train_returns_:,} returns) -> {out / 'returnee-ranker.json'}")
     with err.status("fitting the sign-up ranker ..."):
-        signup = train_signup_ranker([w for w in worlds if w.spec.view == "full"] or worlds)
+        signup = train_signup_ranker([w for w in worlds if w.spec.view == "full"] or worlds, feedback=feedback)
     signup.save(out / "returnee-signup.json", description)
     err.print(f"sign-up ranker: {signup.n_train_pairs_:,} pairs -> {out / 'returnee-signup.json'}")
+
+
+def _moderator_feedback(review_db: Path, db: Path | None):
+    """The decided returnee cases of ``review_db`` as feature rows from the store ``db``."""
+    from hydrawatch.evaluation.feedback import read_feedback
+    from hydrawatch.store.duck import default_db_path
+
+    if not review_db.exists():
+        raise typer.BadParameter(f"no review database at {review_db}; decisions are made in the console (hydrawatch serve) "
+                                 "or with hydrawatch decide", param_hint="--review-db")
+    store_path = db or default_db_path()
+    if not Path(store_path).exists():
+        raise typer.BadParameter(f"no store at {store_path}: pass the store the cases came from with --db", param_hint="--db")
+    with err.status("reading moderators' decisions ..."):
+        feedback = read_feedback(store_path, review_db)
+    err.print(f"moderator decisions: {feedback.confirmed:,} confirmed and {feedback.dismissed:,} dismissed returnee pairs"
+              + (f"; {len(feedback.missing):,} not in the store (run hydrawatch live flush?), left out" if feedback.missing else ""))
+    return feedback
 
 
 @eval_app.command("returnees")

@@ -170,9 +170,11 @@ def world_pairs(world: PreparedWorld, config: ReturneeConfig = ReturneeConfig())
     return table, promotions, LabelledPairs(X, y, same, candidates)
 
 
-def train_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = ReturneeConfig()) -> ReturneeRanker:
+def train_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = ReturneeConfig(), feedback=None) -> ReturneeRanker:
     """Fit on every world's candidate pairs. Pairs of the same actor that are not direct
-    successions (a grandparent and grandchild) are left out: neither a return nor a stranger."""
+    successions (a grandparent and grandchild) are left out: neither a return nor a stranger.
+    ``feedback``: moderators' decided pairs (:class:`~hydrawatch.evaluation.feedback.FeedbackPairs`),
+    added as extra labelled pairs."""
     Xs, ys, groups = [], [], []
     for index, world in enumerate(worlds):
         _, _, pairs = world_pairs(world, config)
@@ -181,7 +183,20 @@ def train_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = ReturneeC
         ys.append(pairs.y[keep])
         # calibration folds by (world, parent): a parent's candidates stay together
         groups.append(index * 10_000_000 + pairs.candidates.parent[keep])
+    _add_feedback(Xs, ys, groups, feedback, len(worlds))
     return ReturneeRanker().fit(np.vstack(Xs), np.concatenate(ys), np.concatenate(groups))
+
+
+def _add_feedback(Xs: list, ys: list, groups: list, feedback, worlds: int, mask=None) -> None:
+    """Append decided pairs, each its own calibration group (after every world's groups)."""
+    if feedback is None or not len(feedback):
+        return
+    X = feedback.X.copy()
+    if mask is not None:
+        X[:, ~mask] = np.nan
+    Xs.append(X)
+    ys.append(feedback.y)
+    groups.append(worlds * 10_000_000 + np.arange(len(feedback.y)))
 
 
 @dataclass
@@ -305,8 +320,9 @@ def _signup_pairs(pairs: LabelledPairs) -> np.ndarray:
     return (pairs.candidates.sources & (Source.HANDLE | Source.NAME | Source.AVATAR)) > 0
 
 
-def train_signup_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = ReturneeConfig()) -> ReturneeRanker:
-    """A ranker that sees only what is known at sign-up (see evasion.online.SIGNUP_FEATURES)."""
+def train_signup_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = ReturneeConfig(), feedback=None) -> ReturneeRanker:
+    """A ranker that sees only what is known at sign-up (see evasion.online.SIGNUP_FEATURES);
+    ``feedback`` as for :func:`train_ranker`, reduced to the sign-up features."""
     from hydrawatch.evasion.online import SIGNUP_MASK
 
     Xs, ys, groups = [], [], []
@@ -318,6 +334,7 @@ def train_signup_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = Re
         Xs.append(X)
         ys.append(pairs.y[keep])
         groups.append(index * 10_000_000 + pairs.candidates.parent[keep])
+    _add_feedback(Xs, ys, groups, feedback, len(worlds), SIGNUP_MASK)
     return ReturneeRanker().fit(np.vstack(Xs), np.concatenate(ys), np.concatenate(groups))
 
 

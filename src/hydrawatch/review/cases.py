@@ -32,12 +32,49 @@ REVIEW_SCHEMA_VERSION = 1
 
 
 class CaseType(StrEnum):
+    """What a case proposes. The values are stored: never rename one.
+
+    What each type's ``related_account_ids`` and evidence hold, so the console can lay it out:
+
+    * ``returnee``: the subject is a new account, ``related_account_ids[0]`` the ended account
+      it may be (side by side, handle diff, time since the end, lineage).
+    * ``network_account``: the subject may belong to a network; related accounts are the
+      network accounts it is closest to.
+    * ``known_content``: the subject posted content matching a hash bank (PDQ, MinHash);
+      cite the matching posts (see :data:`CITED_POST_SIGNALS`) so their media is shown, blurred.
+    * ``threat``: a post of the subject threatens platform staff; cite the post. Always first
+      in the queue (:data:`TOP_PRIORITY`).
+    * ``private_flip``: the subject went from protected to public (often just before a
+      release); the console shows its status history.
+    * ``mass_rename``: the subject and ``related_account_ids`` changed handles together; the
+      console shows each account's handles before and after.
+    """
+
     RETURNEE = "returnee"
     NETWORK_ACCOUNT = "network_account"
     KNOWN_CONTENT = "known_content"
     THREAT = "threat"
     PRIVATE_FLIP = "private_flip"
     MASS_RENAME = "mass_rename"
+
+    @property
+    def label(self) -> str:
+        """How people call it (console, reports)."""
+        return CASE_TYPE_LABELS[self]
+
+
+CASE_TYPE_LABELS = {
+    CaseType.RETURNEE: "returnee",
+    CaseType.NETWORK_ACCOUNT: "network account",
+    CaseType.KNOWN_CONTENT: "known-content match",
+    CaseType.THREAT: "threat to staff",
+    CaseType.PRIVATE_FLIP: "private-to-public flip",
+    CaseType.MASS_RENAME: "mass rename",
+}
+
+#: Evidence signals whose value is the id of a post the case is about (a threatening post, a
+#: post whose media matched a hash bank). The console shows these posts, media blurred.
+CITED_POST_SIGNALS = frozenset({"post", "post_id", "threat_post", "matched_post"})
 
 
 class CaseState(StrEnum):
@@ -57,10 +94,14 @@ class Action(StrEnum):
 _STATE_AFTER = {Action.CONFIRM: CaseState.CONFIRMED, Action.DISMISS: CaseState.DISMISSED,
                 Action.ESCALATE: CaseState.ESCALATED, Action.REOPEN: CaseState.OPEN}
 
-#: How much a case type weighs in the queue. Threats to staff come first whatever their
-#: probability; then known propaganda content, returns and the rest.
+#: How much a case type weighs in the queue: priority = severity x probability. Known
+#: propaganda content first, then returns and the rest.
 SEVERITY = {CaseType.THREAT: 10.0, CaseType.KNOWN_CONTENT: 4.0, CaseType.RETURNEE: 3.0,
             CaseType.NETWORK_ACCOUNT: 2.0, CaseType.PRIVATE_FLIP: 2.0, CaseType.MASS_RENAME: 1.5}
+#: Types that come before every other case whatever their probability (a person may be in
+#: danger): their priority is raised above the highest any other type can reach.
+TOP_PRIORITY = frozenset({CaseType.THREAT})
+_TOP_PRIORITY_FLOOR = 1.0 + max(weight for case_type, weight in SEVERITY.items() if case_type not in TOP_PRIORITY)
 
 
 class ReviewError(HydrawatchError):
@@ -101,7 +142,16 @@ def case_id_of(case: Case) -> str:
 
 
 def priority_of(case_type: str, probability: float) -> float:
-    return round(SEVERITY.get(CaseType(case_type), 1.0) * probability, 6)
+    """Severity x calibrated probability; top-priority types (threats to staff) are lifted
+    above anything else, and among themselves still ordered by probability."""
+    try:
+        kind = CaseType(case_type)
+    except ValueError as exc:
+        raise ReviewError(f"unknown case type {case_type!r}; use one of: {', '.join(t.value for t in CaseType)}") from exc
+    priority = SEVERITY[kind] * probability
+    if kind in TOP_PRIORITY:
+        priority += _TOP_PRIORITY_FLOOR
+    return round(priority, 6)
 
 
 _SCHEMA = f"""

@@ -60,6 +60,7 @@ def template_environment() -> Environment:
     env.filters.update(
         user_text=display.user_text, user_name=display.user_name, handle=display.handle, reveal=display.reveal,
         when=display.when, span=display.span, has_tricks=display.has_tricks, seg=lambda value: quote(str(value), safe=""),
+        case_type=display.case_type_label,
     )
     env.globals.update(handle_diff=display.handle_diff, version=__version__)
     return env

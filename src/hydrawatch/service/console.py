@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from hydrawatch.review import Action, CaseState, CaseType, ReviewError, StoredCase
+from hydrawatch.review import CITED_POST_SIGNALS, Action, CaseState, CaseType, ReviewError, StoredCase
 from hydrawatch.review.users import AuthError, Principal, Role
 
 from . import display, queries
@@ -150,10 +150,21 @@ def case_page(request: Request, case_id: str, principal: Viewer) -> HTMLResponse
     review = request.app.state.review.review()
     case = review.get(case_id)
     context = {**_decision_context(review, case), "store_error": None, "old": None, "new": None, "lineages": [],
-               "phrases": [], "promoters": [], "since_end": None, "diff": None, "roles": {}}
-    old_id = case.related_account_ids[0] if case.related_account_ids else None
+               "phrases": [], "promoters": [], "since_end": None, "diff": None, "roles": {}, "cited_posts": [],
+               "cited_post_ids": _cited_post_ids(case), "statuses": [], "renames": [], "related_handles": {}}
+    # A returnee's related account is the one it returns as: shown side by side. A mass
+    # rename's related accounts are its fellow renamers: shown in the rename table instead.
+    old_id = case.related_account_ids[0] if case.related_account_ids and case.case_type != CaseType.MASS_RENAME else None
+    context["old_id"] = old_id
     try:
         with _store(request) as con:
+            context["cited_posts"] = queries.posts_by_id(con, case.platform, context["cited_post_ids"])
+            if case.case_type == CaseType.PRIVATE_FLIP:
+                context["statuses"] = queries.status_history(con, case.platform, case.subject_account_id)
+            if case.case_type == CaseType.MASS_RENAME:
+                renamers = [case.subject_account_id, *case.related_account_ids]
+                context["renames"] = queries.handle_changes(con, case.platform, renamers)
+                context["related_handles"] = queries.handles(con, case.platform, renamers)
             new = queries.account(con, case.platform, case.subject_account_id)
             old = queries.account(con, case.platform, old_id) if old_id else None
             context.update(new=new, old=old)
@@ -182,6 +193,12 @@ def case_page(request: Request, case_id: str, principal: Viewer) -> HTMLResponse
     if context["since_end"] is None:
         context["since_end_evidence"] = next((e["value"] for e in case.evidence if e["signal"] == "hours_after_end" and isinstance(e["value"], (int, float))), None)
     return render(request, "case.html", context)
+
+
+def _cited_post_ids(case: StoredCase) -> list[str]:
+    """Ids of the posts the evidence cites (see :data:`hydrawatch.review.CITED_POST_SIGNALS`)."""
+    cited = [str(e["value"]) for e in case.evidence if e.get("signal") in CITED_POST_SIGNALS and e.get("value") not in (None, "")]
+    return list(dict.fromkeys(cited))[:20]
 
 
 def _evidence_handle(case: StoredCase, old: bool) -> str | None:

@@ -178,3 +178,10 @@ def when(value: object) -> str:
         return value.strftime("%Y-%m-%d %H:%M UTC") if value.utcoffset() in (None, timedelta(0)) else value.isoformat()
     text = str(value)
     return text.replace("T", " ")[:16] + (" UTC" if text.endswith(("+00:00", "Z")) else "")
+
+
+def case_type_label(case_type: str) -> str:
+    """'threat' -> 'threat to staff'; an unknown type (a newer detector) as it is stored."""
+    from hydrawatch.review import CASE_TYPE_LABELS
+
+    return CASE_TYPE_LABELS.get(case_type, str(case_type).replace("_", " "))

@@ -68,9 +68,26 @@ def ended(con, platform: str, account_id: str) -> dict | None:
                      "WHERE platform = ? AND account_id = ? AND status IN ('suspended', 'deleted')", [platform, account_id])
 
 
+_POST_COLUMNS = "post_id, account_id, created_at, kind, text, lang, referenced_account_id, in_reply_to_account_id"
+
+
 def recent_posts(con, platform: str, account_id: str, limit: int = 30) -> list[dict]:
-    posts = _rows(con, "SELECT post_id, created_at, kind, text, lang, referenced_account_id, in_reply_to_account_id FROM posts "
+    posts = _rows(con, f"SELECT {_POST_COLUMNS} FROM posts "
                        "WHERE platform = ? AND account_id = ? ORDER BY created_at DESC NULLS LAST LIMIT ?", [platform, account_id, limit])
+    return _with_media(con, platform, posts)
+
+
+def posts_by_id(con, platform: str, post_ids: list[str]) -> list[dict]:
+    """The posts a case cites (a threat, a known-content match), oldest first; ids the store
+    does not hold are left out."""
+    if not post_ids:
+        return []
+    posts = _rows(con, f"SELECT {_POST_COLUMNS} FROM posts WHERE platform = ? AND post_id IN ({', '.join('?' for _ in post_ids)}) "
+                       "ORDER BY created_at NULLS LAST, post_id", [platform, *post_ids])
+    return _with_media(con, platform, posts)
+
+
+def _with_media(con, platform: str, posts: list[dict]) -> list[dict]:
     if posts:
         ids = [p["post_id"] for p in posts]
         media: dict[str, list[str]] = defaultdict(list)
@@ -80,6 +97,20 @@ def recent_posts(con, platform: str, account_id: str, limit: int = 30) -> list[d
         for post in posts:
             post["media"] = media.get(post["post_id"], [])
     return posts
+
+
+def handle_changes(con, platform: str, account_ids: list[str]) -> list[dict]:
+    """Every handle change of these accounts (a mass rename): account, handle before and
+    after, and from when the new one was seen; newest first."""
+    if not account_ids:
+        return []
+    marks = ", ".join("?" for _ in account_ids)
+    return _rows(con, f"""
+        SELECT account_id, before, after, changed_at FROM (
+            SELECT account_id, lag(username) OVER (PARTITION BY account_id ORDER BY valid_from NULLS FIRST, last_seen_at) AS before,
+                   username AS after, valid_from AS changed_at
+            FROM profiles WHERE platform = ? AND account_id IN ({marks}) AND username IS NOT NULL)
+        WHERE before IS NOT NULL AND before <> after ORDER BY changed_at DESC NULLS LAST, account_id""", [platform, *account_ids])
 
 
 def texts(con, platform: str, account_id: str, limit: int = 200) -> list[str]:
