@@ -178,23 +178,6 @@ def problems(
     emit_rows(rows, ["file", "line", "pointer", "reason"], fmt, title="bad records")
 
 
-@app.command()
-def export(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write (created if missing).")],
-    db: DbOption = None,
-) -> None:
-    """Write every table as Parquet plus a manifest; `hydrawatch ingest FOLDER` reads it back."""
-    from hydrawatch.store.parquet import export_parquet
-
-    try:
-        with _store(db, read_only=True) as store:
-            manifest = export_parquet(store, out)
-    except HydrawatchError as exc:
-        raise _fail(exc) from exc
-    rows = [{"table": t, "rows": e["rows"], "file": str(out / e["file"])} for t, e in manifest["tables"].items()]
-    emit_rows(rows, ["table", "rows", "file"], OutputFormat.table, title=f"export {manifest['export_id'][:12]}")
-
-
 # --- synthetic worlds ---------------------------------------------------------------------
 
 
@@ -255,8 +238,10 @@ def demo(
 
 from .accounts import register as _register_accounts  # noqa: E402
 from .coordination import register as _register_coordination  # noqa: E402
+from .exports import register as _register_exports  # noqa: E402
 from .media import register as _register_media  # noqa: E402
 from .network import register as _register_network  # noqa: E402
+from .report import register as _register_report  # noqa: E402
 from .content import register as _register_content  # noqa: E402
 from .review import register as _register_review  # noqa: E402
 from .returnees import eval_app, register as _register_returnees, train_app  # noqa: E402
@@ -270,6 +255,8 @@ _register_review(app)
 _register_service(app)
 _register_accounts(app, train_app, eval_app)
 _register_network(app, train_app, eval_app)
+_register_report(app)
+_register_exports(app)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 
