@@ -22,6 +22,9 @@ MIN_ACCOUNTS = 300
 MIN_OTHER_ACCOUNTS = 100
 
 DEFAULT_MUTATION_WEIGHTS: tuple[float, ...] = (0.24, 0.2, 0.12, 0.12, 0.17, 0.15)
+TARGETINGS = ("none", "hubs", "small_clusters")
+POLICY_DEFAULTS: dict[str, object] = {"returnee_detection_hours": None, "returnee_detection_recall": 1.0,
+                                      "targeting": "none", "targeting_strength": 2.0, "promoter_hazard_multiplier": 1.0}
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,24 @@ class WorldConfig:
     times as often."""
     unsuspend_probability: float = 0.4
     """Share of mistaken suspensions reversed (``user_unsuspend``) after a few days."""
+
+    # What-if enforcement policies (hydrawatch.enforcement.simulate re-runs worlds with them).
+    # The defaults leave worlds exactly as before: same draws, same bytes.
+    returnee_detection_hours: float | None = None
+    """Policy: when set, a network returnee is caught within this many hours of its creation
+    (a uniform delay) with probability ``returnee_detection_recall``, unless the ordinary
+    hazard ends it first. None leaves returnees to the hazard alone."""
+    returnee_detection_recall: float = 1.0
+    """Policy: share of network returnees the ``returnee_detection_hours`` policy catches."""
+    targeting: str = "none"
+    """Policy: which network accounts enforcement looks at first, for the same total effort:
+    ``hubs`` (persons with the third most followers), ``small_clusters`` (the smallest cells,
+    a third of the network) or ``none``. Targeted accounts' hazard is multiplied by
+    ``targeting_strength`` s, the others' by (3 - s) / 2."""
+    targeting_strength: float = 2.0
+    """Policy: hazard multiplier of targeted accounts, in [1, 3)."""
+    promoter_hazard_multiplier: float = 1.0
+    """Policy: suspension hazard multiplier of the shoutout accounts that promote returnees."""
 
     return_probability: float = 0.72
     """Probability that a suspended network person comes back with a new account."""
@@ -246,6 +267,7 @@ class WorldConfig:
             )
         if sum(self.mutation_weights) <= 0:
             raise ConfigError("mutation_weights must not all be zero")
+        self._check_policy()
 
     def _check_sizes(self) -> None:
         if not isinstance(self.seed, int) or self.seed < 0:
@@ -324,6 +346,19 @@ class WorldConfig:
                 f"got {self.style_drift!r}"
             )
 
+    def _check_policy(self) -> None:
+        if self.targeting not in TARGETINGS:
+            raise ConfigError(f"targeting must be one of {TARGETINGS}, got {self.targeting!r}")
+        if not 1.0 <= self.targeting_strength < 3.0:
+            raise ConfigError(f"targeting_strength must be in [1, 3) (the others keep (3 - s) / 2), got {self.targeting_strength}")
+        hours = self.returnee_detection_hours
+        if hours is not None and not (math.isfinite(hours) and hours > 0):
+            raise ConfigError(f"returnee_detection_hours must be a positive number of hours or None, got {hours}")
+        if not 0.0 <= self.returnee_detection_recall <= 1.0:
+            raise ConfigError(f"returnee_detection_recall is a probability in [0, 1], got {self.returnee_detection_recall}")
+        if not (math.isfinite(self.promoter_hazard_multiplier) and self.promoter_hazard_multiplier >= 0):
+            raise ConfigError(f"promoter_hazard_multiplier must be >= 0, got {self.promoter_hazard_multiplier}")
+
     def _check_days(self) -> None:
         if not 7 <= self.days <= 3650:
             raise ConfigError(f"days must be in 7..3650, got {self.days}")
@@ -349,4 +384,8 @@ class WorldConfig:
         values["mutation_weights"] = dict(zip(MUTATIONS, self.mutation_weights, strict=True))
         values["mass_wave_day"] = self.wave_day
         values["mass_rename_day"] = self.rename_day
+        for name, default in POLICY_DEFAULTS.items():
+            # Unchanged policy knobs stay out, so summaries of ordinary worlds do not change.
+            if values[name] == default:
+                del values[name]
         return values

@@ -50,6 +50,7 @@ from .kinds import (
     PARODY,
     POLITICAL,
     RELIGIOUS,
+    SHOUTOUT,
     SPAM,
     TYPO,
 )
@@ -152,6 +153,40 @@ class Lifecycle:
         self._waiting_accounts: set[int] = set()
         self._wave_ms = self.start_ms + self.config.wave_day * MS_PER_DAY + 9 * MS_PER_HOUR
         self._rename_ms = self.start_ms + self.config.rename_day * MS_PER_DAY + 14 * MS_PER_HOUR
+        self._targeted = self._targeted_accounts()
+
+    def _targeted_accounts(self) -> np.ndarray | None:
+        """Policy ``targeting``: which network accounts get the higher hazard (None: no policy).
+        Hubs are persons whose first account has the third most outside followers; small
+        clusters are the smallest cells holding a third of the network. Returnees inherit
+        both (same person, same cell)."""
+        config, table = self.config, self.table
+        if config.targeting == "none":
+            return None
+        network = np.flatnonzero(table.group == NETWORK)
+        targeted = np.zeros(table.columns["group"].size, dtype=bool)
+        if config.targeting == "hubs":
+            threshold = np.quantile(table.base_followers[network], 2 / 3)
+            targeted[network[table.base_followers[network] >= threshold]] = True
+        else:
+            communities, sizes = np.unique(table.community[network], return_counts=True)
+            order = np.argsort(sizes, kind="stable")
+            small = communities[order][np.cumsum(sizes[order]) <= network.size / 3]
+            targeted[network[np.isin(table.community[network], small)]] = True
+        return targeted
+
+    def _policy_weight(self, account: int) -> float:
+        """Hazard multiplier of the enforcement-policy knobs (1.0 under the defaults)."""
+        config, table = self.config, self.table
+        weight = 1.0
+        if self._targeted is not None:
+            # A returnee is targeted when its person's first account was.
+            root = int(table.person_root[int(table.columns["person"][account])])
+            strength = config.targeting_strength
+            weight *= strength if self._targeted[root] else (3.0 - strength) / 2.0
+        if config.promoter_hazard_multiplier != 1.0 and table.columns["role"][account] == SHOUTOUT:
+            weight *= config.promoter_hazard_multiplier
+        return weight
 
     # --- enforcement of the network and spam -------------------------------------------------
 
@@ -194,6 +229,9 @@ class Lifecycle:
             if table.columns["generation"][account]:
                 base *= config.returnee_hazard_multiplier
             growth = config.hazard_growth
+            weight = self._policy_weight(account)
+            if weight != 1.0:
+                base *= weight
         if base <= 0:
             return NEVER_MS
         t0 = max(self._days(from_ms), 0.0)
@@ -213,6 +251,10 @@ class Lifecycle:
             wave = self._wave_ms
             if created < wave < ends and self.dice.chance(self.config.mass_wave_fraction):
                 ends = wave + self.dice.below(8 * MS_PER_HOUR)
+            detection = self.config.returnee_detection_hours
+            if (detection is not None and table.columns["generation"][account]
+                    and self.dice.chance(self.config.returnee_detection_recall)):
+                ends = min(ends, created + int(self.dice.uniform() * detection * MS_PER_HOUR))
             self._plan_renames(account, created, ends)
         ends = max(ends, created + 10 * MS_PER_MINUTE, self.start_ms + MS_PER_MINUTE)
         if ends >= self.end_ms:
