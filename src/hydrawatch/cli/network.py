@@ -228,8 +228,10 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
             rows.append({**row, "account_id": row["account_id"], "username": names.get(row["account_id"]),
                          "platform": row["destination_platform"],
                          "evidence": "; ".join(row["evidence"]) if fmt in (OutputFormat.table, OutputFormat.csv) else row["evidence"]})
-        columns = ["account_id", "username", "platform", "destination", "destination_url", "first_seen", "posts", "reposts", "in_profile",
-                   "hours_before_end", "name_similarity", "known_account", "evidence"]
+        # The fields first (account_id, platform, destination, destination_url, first_seen,
+        # evidence), then what helps a reader judge the row.
+        columns = ["account_id", "platform", "destination", "destination_url", "first_seen", "evidence", "username", "posts", "reposts",
+                   "in_profile", "hours_before_end", "name_similarity", "known_account"]
         if fmt is OutputFormat.table:
             columns = ["username", "platform", "destination", "first_seen", "posts", "hours_before_end"]
         emit_rows(rows, columns, fmt, title="migration")
