@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 from pathlib import Path
 
@@ -80,54 +81,55 @@ def review_section(context: ReportContext) -> Section:
 
 
 def enforcement_section(context: ReportContext) -> Section:
-    """Figures from :mod:`hydrawatch.enforcement` (survival, time to return, follower
-    recovery, what-if policies), through its ``report_figures(store)``."""
+    """Is the platform winning: lifetimes, returns, follower recovery and reach, from
+    :mod:`hydrawatch.enforcement` (same as ``hydrawatch enforcement``)."""
     try:
-        import hydrawatch.enforcement as enforcement
+        from hydrawatch.enforcement import FIGURE_CAPTIONS, enforcement_summary, read_enforcement_data, report_figures
     except ImportError as exc:
         if exc.name and exc.name.startswith("hydrawatch.enforcement"):
-            raise SectionUnavailable("not available: this hydrawatch has no enforcement module yet (hydrawatch.enforcement)") from exc
+            raise SectionUnavailable("not available: this hydrawatch has no enforcement module (hydrawatch.enforcement)") from exc
         raise
-    report_figures = getattr(enforcement, "report_figures", None)
-    if report_figures is None:
-        raise SectionUnavailable("not available: hydrawatch.enforcement has no report_figures(store) yet")
-    produced = report_figures(context.store)
-    if isinstance(produced, Section):
-        return produced
-    section = Section("enforcement", "Enforcement")
-    for item in produced or ():
-        _add_enforcement_item(section, item)
-    if not (section.figures or section.tables or section.facts):
-        raise SectionUnavailable("not available: the enforcement module found nothing to show (no suspensions in the store?)")
+    data = read_enforcement_data(context.store)
+    if len(data) == 0:
+        raise SectionUnavailable("not available: no network accounts with a known life span (ingest compliance events)")
+    roles = None
+    try:
+        rows = context.role_rows
+        roles = {r["account_id"]: r["role"] for r in rows} if rows else None
+    except Exception:  # noqa: BLE001 - lifetimes by role are optional; the network section reports role failures
+        log.info("roles unavailable for enforcement figures", exc_info=True)
+    summary = enforcement_summary(data, roles)
+    section = Section("enforcement", "Enforcement",
+                      intro="How long network accounts live, how often and how fast they come back, what audience a return wins "
+                            "back, and the network's reach over time. Same as: hydrawatch enforcement.")
+    section.facts = [(name, text) for name, text in _enforcement_facts(summary) if text]
+    for name, image in report_figures(context.store, data, roles=roles).items():
+        title = name.replace("_", " ").capitalize()
+        caption = FIGURE_CAPTIONS.get(name, "")
+        if isinstance(image, bytes | bytearray):
+            encoded = base64.b64encode(bytes(image)).decode("ascii")
+            section.figures.append(Figure(title, f"data:image/png;base64,{encoded}", alt=caption or title, caption=caption))
+        else:  # a matplotlib figure
+            section.figures.append(plots.embed(image, title, alt=caption or title, caption=caption))
+    section.provenance.append(f"enforcement over {summary.get('accounts', len(data)):,} network accounts "
+                              f"({summary.get('population', 'network')}); data {summary.get('data_start', '?')[:10]} to {summary.get('data_end', '?')[:10]}")
     return section
 
 
-def _add_enforcement_item(section: Section, item) -> None:
-    """Accept what an enforcement module may reasonably hand over: our Figure/Table, a
-    matplotlib figure (alone or as ``(title, figure)``), or a dict with ``title`` and one of
-    ``figure``, ``rows`` (list of dicts) or ``facts``."""
-    from matplotlib.figure import Figure as MplFigure
+def _enforcement_facts(summary: dict) -> list[tuple[str, str]]:
+    def hours(value) -> str:
+        return "" if value is None else (f"{value:,.1f} h" if value < 48 else f"{value / 24:,.1f} days")
 
-    if isinstance(item, Figure):
-        section.figures.append(item)
-    elif isinstance(item, Table):
-        section.tables.append(item)
-    elif isinstance(item, MplFigure):
-        title = item.get_suptitle() or (item.axes[0].get_title() if item.axes else "") or "Enforcement"
-        section.figures.append(plots.embed(item, title, alt=title))
-    elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], MplFigure):
-        section.figures.append(plots.embed(item[1], str(item[0]), alt=str(item[0])))
-    elif isinstance(item, dict):
-        title = str(item.get("title", "Enforcement"))
-        if isinstance(item.get("figure"), MplFigure):
-            section.figures.append(plots.embed(item["figure"], title, alt=str(item.get("alt", title)), caption=str(item.get("caption", ""))))
-        if item.get("rows"):
-            rows = list(item["rows"])
-            columns = tuple(item.get("columns") or rows[0].keys())
-            section.tables.append(Table(title, columns, tuple(tuple(r.get(c) for c in columns) for r in rows), str(item.get("caption", ""))))
-        for name, value in (item.get("facts") or {}).items():
-            section.facts.append((str(name), str(value)))
-        if item.get("provenance"):
-            section.provenance.append(str(item["provenance"]))
-    else:
-        log.warning("enforcement figure of unknown kind %s skipped", type(item).__name__)
+    recovery = [(r.get("generation"), r.get("median_ratio")) for r in summary.get("follower_recovery") or [] if r.get("median_ratio") is not None]
+    reach = summary.get("reach") or {}
+    share = summary.get("share_suspended_within_2_days")
+    returned = summary.get("return_probability")
+    return [
+        ("network accounts", f"{summary.get('accounts', 0):,}"),
+        ("median lifetime", hours(summary.get("median_lifetime_hours"))),
+        ("suspended within 2 days", f"{share:.0%} of accounts born in the data" if share is not None else ""),
+        ("came back", f"{returned:.0%} of ended accounts" if returned is not None else ""),
+        ("median time to return", hours(summary.get("median_time_to_return_hours"))),
+        ("followers won back", ", ".join(f"generation {g}: {r:.0%}" for g, r in recovery) + " of the previous account's (median)" if recovery else ""),
+        ("reach (followers)", f"{reach['start']:,} at the start, peak {reach['peak']:,}, {reach['end']:,} at the end" if reach else ""),
+    ]
