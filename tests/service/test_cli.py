@@ -78,3 +78,12 @@ def test_live_flush_and_status(tmp_path, world):
 def test_new_commands_have_help(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0 and len(result.output) > 200
+
+
+def test_the_readme_guides_through_the_console():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for needle in ("hydrawatch users add", "hydrawatch tokens create", "hydrawatch serve", "POST /api/v1/events",
+                   "train returnees --review-db", "benchmarks/events_load.py", "threat to staff", "mass rename"):
+        assert needle in readme, f"README.md does not mention {needle!r}"
