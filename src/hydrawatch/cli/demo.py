@@ -107,7 +107,7 @@ def _returnees_section(db_path: Path, world: Path):
 
 
 def _network_section(db_path: Path, world: Path) -> None:
-    """5. The network: communities, roles, hidden size and where it migrates."""
+    """6. The network: communities, roles, hidden size and where it migrates."""
     from collections import Counter
 
     from hydrawatch.network.links import LinkResolver
@@ -115,7 +115,7 @@ def _network_section(db_path: Path, world: Path) -> None:
     from hydrawatch.network.pipeline import network_communities, network_migration, network_role_features, network_view, role_rows, size_estimate, store_lists
     from hydrawatch.network.roles import RoleModel, default_model_path
 
-    out.rule("[bold]5. The network[/bold] (communities, roles, hidden size, migration)")
+    out.rule("[bold]6. The network[/bold] (communities, roles, hidden size, migration)")
     with Store(db_path, read_only=True) as store:
         with err.status("reading the network ..."):
             view = network_view(store)
