@@ -85,7 +85,8 @@ print(json.dumps({"load_s": loaded - started, "network_s": done - loaded, "total
 HYDRAWATCH = r"""
 import json, resource, sys, time
 from pathlib import Path
-from hydrawatch.network.coordination import CoordinationConfig, coordinated_edges, read_shares_csv
+from hydrawatch.network.coordination import CoordinationConfig, coordinated_edges
+from hydrawatch.network.shares_csv import read_shares_csv
 from hydrawatch.sources.base import ProblemLog
 import pyarrow as pa, pyarrow.compute as pc, pyarrow.csv  # noqa: F401
 pc.equal(pa.array([1]), 1)  # imports stay outside the timings on both sides (pyarrow.compute imports pandas if installed)
@@ -184,6 +185,7 @@ def synthetic_shares(n_shares: int, seed: int = 7, viral_objects: int = 10, vira
 
 
 def planted_recall(edges, planted: set) -> float:
+    """Share of the planted coordinated pairs found among the edges."""
     found = set(zip(edges["account_a"].to_pylist(), edges["account_b"].to_pylist()))
     return len(found & planted) / len(planted) if planted else 1.0
 
@@ -211,6 +213,7 @@ def read_coortweet(path: Path) -> list[tuple[str, str, str]]:
 
 
 def run_child(label: str, code: str, *args: str) -> dict:
+    """Run one side in a fresh process (so imports and peak memory are its own); its last line is JSON."""
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO)
     if proc.returncode:
@@ -276,6 +279,7 @@ def first_shares(shares: list[tuple[str, str, str]]) -> list[tuple[str, str, str
 
 
 def compare_on(label: str, shares: list[tuple[str, str, str]], args, scratch: Path) -> dict:
+    """Toolkit and hydrawatch side by side on the same rows: timings, speed-up, edge comparison."""
     toolkit_out, ours_out = scratch / f"{label}-toolkit.json", scratch / f"{label}-ours.json"
     common = (str(args.window), str(args.min_repetition), str(args.workers))
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from hydrawatch.core.errors import ConfigError, UnknownFormatError
 from hydrawatch.ingest import ingest_paths
-from hydrawatch.network import coordination
+from hydrawatch.network import shares_csv
 from hydrawatch.network.coordination import (
     CoordinationConfig,
     coordinated_clusters,
@@ -134,7 +134,7 @@ def test_results_independent_of_batches_passes_and_workers(shared):
 
 share_rows = st.lists(
     st.tuples(
-        st.sampled_from("abcdef"),  # few accounts: many repeated shares and pairs
+        st.sampled_from(["a", "b", "B", "é", "10", "9"]),  # few accounts: many repeated shares and pairs; string order != first appearance
         st.sampled_from(["o1", "o2", "o3", "o4"]),
         st.one_of(st.integers(0, 30), st.floats(0, 30, allow_nan=False).map(lambda x: round(x, 3))),
     ),
@@ -223,13 +223,13 @@ def test_csv_without_the_columns_says_what_is_expected(tmp_path):
 
 
 def _slow_read(path):
-    original = coordination._read_clean_csv
-    coordination._read_clean_csv = lambda *args: None
+    original = shares_csv._read_clean_csv
+    shares_csv._read_clean_csv = lambda *args: None
     try:
         problems = ProblemLog()
         return read_shares_csv(path, problems), problems.count
     finally:
-        coordination._read_clean_csv = original
+        shares_csv._read_clean_csv = original
 
 
 csv_cells = st.text(alphabet=st.sampled_from(list('ab ,"\n\t') + ["é", "\u00a0"]), max_size=6)
@@ -349,6 +349,9 @@ def test_cli_reads_the_store_and_reports_errors(tmp_path):
     with Store(tmp_path / "s.duckdb") as store:
         ingest_paths(store, [tmp_path / "t.jsonl"])
     result = _cli("--db", tmp_path / "s.duckdb", "--by", "object", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["account_a,account_b,weight", "2,3,2"]
+    result = _cli(tmp_path / "s.duckdb", "--window", 60, "--min-repetition", 2, "-f", "csv")  # the store as INPUT
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["account_a,account_b,weight", "2,3,2"]
     assert _cli(tmp_path / "missing.csv").exit_code == 1

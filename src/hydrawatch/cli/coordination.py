@@ -15,6 +15,8 @@ from .output import OutputFormat, emit_rows, err
 
 
 class ShareKind(StrEnum):
+    """What counts as the same object in the store (see :mod:`hydrawatch.store.shares`)."""
+
     object = "object"
     url = "url"
     hashtag = "hashtag"
@@ -28,11 +30,14 @@ CLUSTER_COLUMNS = ["cluster", "size", "edges", "weight", "accounts", "objects"]
 def register(app: typer.Typer) -> None:
     from hydrawatch.network import SHARES_CSV_CONTRACT
 
-    @app.command(epilog=f"INPUT: {SHARES_CSV_CONTRACT} Without INPUT, shares are read from the store (--db, --by).")
+    @app.command(
+        epilog=f"INPUT: {SHARES_CSV_CONTRACT} INPUT may also be a store file (DuckDB); without INPUT, shares are read "
+        "from the store given by --db. With a store, --by says what counts as the same object."
+    )
     def coordination(
         input_path: Annotated[
             Path | None,
-            typer.Argument(metavar="INPUT", help="A shares CSV; omit it to read the store.", show_default=False),
+            typer.Argument(metavar="INPUT", help="A shares CSV or a store file; omit it to read the store (--db).", show_default=False),
         ] = None,
         window: Annotated[float, typer.Option("--window", help="Seconds: two shares at most this far apart link their accounts.")] = 60.0,
         min_repetition: Annotated[
@@ -61,6 +66,8 @@ def register(app: typer.Typer) -> None:
             linking_objects,
         )
 
+        if input_path is not None and input_path.is_file() and is_store_file(input_path):
+            input_path, db = None, input_path
         if input_path is not None and (by is not ShareKind.object or platform):
             err.print("[dim]--by and --platform apply to the store; a CSV says what its objects are[/dim]")
         try:
@@ -80,9 +87,16 @@ def register(app: typer.Typer) -> None:
             err.print(f"{len(found):,} clusters, {result.stats.edges:,} pairs ({shares.num_rows:,} shares)")
 
 
+def is_store_file(path: Path) -> bool:
+    """Is ``path`` a DuckDB database (its header carries the magic bytes ``DUCK`` at offset 8)?"""
+    with open(path, "rb") as stream:
+        return stream.read(12)[8:12] == b"DUCK"
+
+
 def _read_shares(input_path: Path | None, db: Path | None, by: str, platform: str | None, show_problems: int):
+    """Shares from the CSV at ``input_path`` (bad rows listed on stderr), else from the store."""
     if input_path is not None:
-        from hydrawatch.network.coordination import read_shares_csv
+        from hydrawatch.network.shares_csv import read_shares_csv
         from hydrawatch.sources.base import ProblemLog
 
         if not input_path.exists():
