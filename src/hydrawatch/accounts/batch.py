@@ -47,7 +47,8 @@ def read_account_data(store) -> AccountData:
 def read_seed_file(path: Path) -> list[str]:
     """One account id or ``@handle`` per line; blank lines and ``#`` comments skipped."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        # "\n" only: splitlines() would also break inside a comment at U+2028 and friends
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
     except OSError as exc:
         raise ConfigError(f"cannot read the seed file {path}: {exc.strerror}") from exc
     entries = [line.split("#", 1)[0].strip() for line in lines]
