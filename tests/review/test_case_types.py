@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hydrawatch.core.model import Case, Evidence
-from hydrawatch.review import CASE_TYPE_LABELS, CaseType, ReviewError, ReviewStore, priority_of
+from hydrawatch.review import CASE_TYPE_LABELS, CaseType, ReviewError, ReviewStore, cited_items, priority_of
 
 
 def case(kind: str, subject: str, p: float) -> Case:
@@ -46,3 +46,10 @@ def test_an_unknown_type_is_refused_with_the_known_ones():
         review.upsert([case("brigading", "x", 0.5)])
     with ReviewStore(":memory:") as review:
         assert review.counts() == {}
+
+
+def test_cited_posts_and_pictures_come_from_the_evidence():
+    evidence = [{"signal": "threat_cues", "value": "111"}, {"signal": "bank_pdq", "value": "https://x.example/a.jpg"},
+                {"signal": "bank_text_minhash", "value": "222"}, {"signal": "post_id", "value": "111"},
+                {"signal": "handle", "value": "333"}, {"signal": "bank_pdq", "value": 0.9}, {"signal": "post", "value": None}]
+    assert cited_items(evidence) == (["111", "222"], ["https://x.example/a.jpg"])

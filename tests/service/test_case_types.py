@@ -42,6 +42,8 @@ def test_a_known_content_match_shows_its_post_with_the_picture_blurred(client, w
     cited = page.split('id="cited-posts"', 1)[1].split("</section>", 1)[0]
     assert "the new video is out" in cited
     assert 'class="blurred"' in cited and "known.jpg" in cited
+    pictures = cited.split('id="cited-pictures"', 1)[1]
+    assert "profile_images/3003" in pictures and 'class="blurred"' in pictures  # a matched picture, blurred too
     assert "threat-banner" not in page
 
 

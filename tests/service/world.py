@@ -79,7 +79,8 @@ def build_world(folder: Path) -> dict:
     threat = Case("threat", "twitter", "7777", 0.55, "threats", "v1", now,
                   (Evidence("text", "threat to staff", 0.9), Evidence("threat_post", "the post", "7")), ())
     known = Case("known_content", "twitter", "3003", 0.6, "hash-bank", "pdq-1", now,
-                 (Evidence("matched_post", "the post whose picture matched", "8"), Evidence("pdq_distance", "PDQ distance to bank entry", 12)), ())
+                 (Evidence("matched_post", "the post whose picture matched", "8"), Evidence("pdq_distance", "PDQ distance to bank entry", 12),
+                  Evidence("bank_pdq", "picture matches a known item (PDQ distance 20)", "https://pbs.twimg.com/profile_images/3003/a_normal.jpg", 0.92)), ())
     flip = Case("private_flip", "twitter", "3003", 0.5, "flips", "v1", now,
                 (Evidence("public_hours_before_post", "went public 10 minutes before posting a video", 0.17),), ())
     rename = Case("mass_rename", "twitter", "8001", 0.8, "renames", "v1", now,

@@ -10,8 +10,9 @@ from .cases import (
     ReviewStore,
     StoredCase,
     case_id_of,
+    cited_items,
     priority_of,
 )
 
 __all__ = ["CASE_TYPE_LABELS", "CITED_POST_SIGNALS", "Action", "CaseState", "CaseType", "ReviewError", "ReviewStore", "StoredCase",
-           "case_id_of", "priority_of"]
+           "case_id_of", "cited_items", "priority_of"]

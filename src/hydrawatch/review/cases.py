@@ -72,9 +72,28 @@ CASE_TYPE_LABELS = {
     CaseType.MASS_RENAME: "mass rename",
 }
 
-#: Evidence signals whose value is the id of a post the case is about (a threatening post, a
-#: post whose media matched a hash bank). The console shows these posts, media blurred.
-CITED_POST_SIGNALS = frozenset({"post", "post_id", "threat_post", "matched_post"})
+#: Evidence signals whose value names what the case is about: a post id (a threatening post,
+#: a post whose text or media matched a hash bank) or a picture URL (a matched avatar). Signals
+#: starting with ``bank_`` (hash-bank matches: ``bank_pdq``, ``bank_text_minhash``) count too.
+#: The console shows these posts and pictures, media blurred.
+CITED_POST_SIGNALS = frozenset({"post", "post_id", "threat_post", "matched_post", "threat_cues"})
+CITED_SIGNAL_PREFIXES = ("bank_",)
+
+
+def cited_items(evidence: Iterable[dict]) -> tuple[list[str], list[str]]:
+    """(post ids, picture URLs) that a case's evidence cites, first mention first."""
+    posts: dict[str, None] = {}
+    pictures: dict[str, None] = {}
+    for item in evidence:
+        signal, value = str(item.get("signal") or ""), item.get("value")
+        if value in (None, "") or not (signal in CITED_POST_SIGNALS or signal.startswith(CITED_SIGNAL_PREFIXES)):
+            continue
+        text = str(value)
+        if text.startswith(("http://", "https://")):
+            pictures[text] = None
+        elif not isinstance(value, float):  # a score, not an id
+            posts[text] = None
+    return list(posts), list(pictures)
 
 
 class CaseState(StrEnum):

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from hydrawatch.review import CITED_POST_SIGNALS, Action, CaseState, CaseType, ReviewError, StoredCase
+from hydrawatch.review import Action, CaseState, CaseType, ReviewError, StoredCase, cited_items
 from hydrawatch.review.users import AuthError, Principal, Role
 
 from . import display, queries
@@ -151,7 +151,9 @@ def case_page(request: Request, case_id: str, principal: Viewer) -> HTMLResponse
     case = review.get(case_id)
     context = {**_decision_context(review, case), "store_error": None, "old": None, "new": None, "lineages": [],
                "phrases": [], "promoters": [], "since_end": None, "diff": None, "roles": {}, "cited_posts": [],
-               "cited_post_ids": _cited_post_ids(case), "statuses": [], "renames": [], "related_handles": {}}
+               "statuses": [], "renames": [], "related_handles": {}}
+    post_ids, pictures = cited_items(case.evidence)
+    context.update(cited_post_ids=post_ids[:20], cited_pictures=pictures[:20])
     # A returnee's related account is the one it returns as: shown side by side. A mass
     # rename's related accounts are its fellow renamers: shown in the rename table instead.
     old_id = case.related_account_ids[0] if case.related_account_ids and case.case_type != CaseType.MASS_RENAME else None
@@ -193,12 +195,6 @@ def case_page(request: Request, case_id: str, principal: Viewer) -> HTMLResponse
     if context["since_end"] is None:
         context["since_end_evidence"] = next((e["value"] for e in case.evidence if e["signal"] == "hours_after_end" and isinstance(e["value"], (int, float))), None)
     return render(request, "case.html", context)
-
-
-def _cited_post_ids(case: StoredCase) -> list[str]:
-    """Ids of the posts the evidence cites (see :data:`hydrawatch.review.CITED_POST_SIGNALS`)."""
-    cited = [str(e["value"]) for e in case.evidence if e.get("signal") in CITED_POST_SIGNALS and e.get("value") not in (None, "")]
-    return list(dict.fromkeys(cited))[:20]
 
 
 def _evidence_handle(case: StoredCase, old: bool) -> str | None:
