@@ -257,6 +257,9 @@ _register_accounts(app, train_app, eval_app)
 _register_network(app, train_app, eval_app)
 _register_report(app)
 _register_exports(app)
+from .post_signals import register as _register_post_signals  # noqa: E402
+
+_register_post_signals(app)
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 
