@@ -40,12 +40,15 @@ def assert_inert(page: str) -> None:
 def test_attack_strings_are_inert_on_every_page(client, world):
     login(client, "admin")
     pages = ["/queue", "/queue?state=all", f"/cases/{world['network']}", f"/cases/{world['threat']}", f"/cases/{world['returnee']}",
+             f"/cases/{world['known_content']}", f"/cases/{world['private_flip']}", f"/cases/{world['mass_rename']}",
              "/accounts/twitter/6666", "/accounts/twitter/7777", "/network", "/dashboard", "/audit", "/admin/users",
              "/queue?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/login?next=%22%3E%3Cscript%3Ealert(1)%3C/script%3E"]
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
         assert_inert(response.text)
+    cited = client.get(f"/cases/{world['network']}").text.split('id="cited-posts"', 1)[1].split("</section>", 1)[0]
+    assert "&lt;img src=x onerror=alert(&#34;post&#34;)&gt;" in cited  # the cited post, as text
     account = client.get("/accounts/twitter/6666").text
     assert "&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;" in account  # shown, as text
     assert "evil[U+202E]gnp.exe" in re.sub(r"<[^>]+>", "", account)

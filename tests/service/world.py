@@ -75,7 +75,7 @@ def build_world(folder: Path) -> dict:
                     (Evidence("handle", "only the number in the handle changed (by 1)", 0.86),
                      Evidence("hours_after_end", "appeared 2.0 hours from the old account's end", 2.0)), ("1001",))
     network = Case("network_account", "twitter", "6666", 0.71, "accounts", "v1", now,
-                   (Evidence("bio", f"bio says {XSS_BIO}", XSS_NAME),), ())
+                   (Evidence("bio", f"bio says {XSS_BIO}", XSS_NAME), Evidence("post_id", "a post like the network's", "6")), ())
     threat = Case("threat", "twitter", "7777", 0.55, "threats", "v1", now,
                   (Evidence("text", "threat to staff", 0.9), Evidence("threat_post", "the post", "7")), ())
     known = Case("known_content", "twitter", "3003", 0.6, "hash-bank", "pdq-1", now,
