@@ -87,3 +87,20 @@ def test_the_readme_guides_through_the_console():
     for needle in ("hydrawatch users add", "hydrawatch tokens create", "hydrawatch serve", "POST /api/v1/events",
                    "train returnees --review-db", "benchmarks/events_load.py", "threat to staff", "mass rename"):
         assert needle in readme, f"README.md does not mention {needle!r}"
+
+
+def test_the_demo_ends_with_the_console_url_and_a_login_made_for_the_run(tmp_path):
+    import re
+
+    from hydrawatch.cli import demo
+    from hydrawatch.cli.output import out
+
+    with out.capture() as captured:
+        demo._console_section(tmp_path / "hydrawatch.duckdb", tmp_path / "world", None)
+    text = captured.get()
+    assert "console:   http://127.0.0.1:8000/" in text
+    found = re.search(r"login:\s+(demo-[0-9a-f]{6})\s+password: (\S+)", text)
+    assert found, text
+    with ReviewStore(tmp_path / "hydrawatch-review.sqlite") as review:
+        principal = Users(review).authenticate(found.group(1), found.group(2))
+        assert principal.role.value == "moderator"
