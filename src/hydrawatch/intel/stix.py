@@ -52,6 +52,8 @@ INDICATOR_TYPES = {"returnee": ["malicious-activity", "attribution"]}
 #: export would make every bundle carry a "new version" of it).
 PRODUCER_SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 
+_ENDING = {"suspended": "suspension", "deleted": "deletion", "protected": "going private"}
+
 #: Evidence of these signals names the model, not a reason: it is in the indicator's labels.
 _NOT_REASONS = ("model", "candidate")
 
@@ -156,7 +158,7 @@ def stix_bundle(cases: Iterable, details: Mapping[tuple[str, str], AccountDetail
                     id=_id("relationship", case.case_id, "returns", related), created=created, modified=decided,
                     relationship_type="related-to", source_ref=subject.id, target_ref=old.id,
                     description=f"{_label(subject_details)} is believed to be {_label(old_details)} returning after "
-                                f"{old_details.status or 'suspension'} (returnee; p = {case.probability:.2f}; confirmed by a reviewer)",
+                                f"{_ENDING.get(old_details.status or '', 'suspension')} (returnee; p = {case.probability:.2f}; confirmed by a reviewer)",
                     confidence=max(0, min(100, round(case.probability * 100))), **common)
                 objects.append(link)
                 returns.append(((case.platform, related), (case.platform, case.subject_account_id), link))
