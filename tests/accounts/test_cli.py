@@ -101,3 +101,11 @@ def test_train_and_eval_accounts(world, tmp_path):
     assert report["view"] == "full" and report["network_scored"] > 0
     assert set(report["fpr_by_group"]) >= {"news", "religious", "political", "counter", "researcher"}
     assert 0.9 <= report["roc_auc"] <= 1.0
+
+
+@pytest.mark.parametrize("command", [["accounts"], ["train", "accounts"], ["eval", "accounts"]])
+def test_commands_have_help_and_are_documented(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0 and len(result.stdout.split()) > 20, result.output
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"hydrawatch {' '.join(command)}" in readme
