@@ -75,7 +75,7 @@ def test_communities_with_detected_returnees(world):
 
     report = evaluate_communities(world, identities="detect")
     assert report["identity_groups"] > 0
-    assert report["ari"] >= 0.85, report
+    assert report["ari"] >= 0.9, report
 
 
 @pytest.mark.skipif(not default_model_path().exists(), reason="no shipped role model: hydrawatch train roles")
@@ -140,7 +140,8 @@ def test_migration_and_communities_commands(world):
     result = run("migration", "--db", world.store_path, "--format", "jsonl", "--resolver", world.folder / "truth" / "shortlinks.csv")
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert {"account_id", "platform", "destination", "destination_url", "first_seen", "evidence"} <= set(rows[0])
+    assert all(list(r)[:6] == ["account_id", "platform", "destination", "destination_url", "first_seen", "evidence"] for r in rows)
+    assert all(r["evidence"] for r in rows)
     assert {r["platform"] for r in rows} >= {"telegram", "justpaste", "archive"}
     result = run("communities", "--db", world.store_path, "--identities", "none", "--format", "jsonl")
     assert result.exit_code == 0, result.output
@@ -164,3 +165,34 @@ def test_graph_export_command(world, tmp_path, fmt):
         import pyarrow.parquet as pq
 
         assert pq.read_table(out).num_rows > 100
+
+
+def test_size_visibility_experiment(world):
+    """Lists drawn from the truth with 30-60 % of the network visible (see
+    hydrawatch.network.evaluation.visibility_lists); benchmarks/network.py runs many more."""
+    from hydrawatch.network.evaluation import evaluate_size
+
+    report = evaluate_size(world, replicates=2, lists=5, rates=(0.11, 0.14), seed=5)
+    assert report["runs_30_60_visible"] >= 3, report
+    assert report["coverage"] >= 0.66, report
+    assert report["median_abs_error"] <= 0.3, report
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_follow_layer_export_keeps_handles_and_is_directed(world, tmp_path, fmt):
+    out = tmp_path / f"follows.{fmt}"
+    result = run("graph", "export", "--db", world.store_path, "--layer", "follow", "--format", fmt, "--out", out, "--network-only")
+    assert result.exit_code == 0, result.output
+    if fmt == "graphml":
+        import igraph as ig
+
+        graph = ig.Graph.Read_GraphML(str(out))
+        assert graph.is_directed() and set(graph.es["weight"]) == {1.0}
+        assert all(label for label in graph.vs["label"])
+        assert set(graph.vs["name"]) <= set(world.truth)  # network accounts only
+    else:
+        root = ET.parse(out).getroot()
+        ns = {"g": "http://gexf.net/1.3"}
+        assert root.find(".//g:graph", ns).get("defaultedgetype") == "directed"
+        nodes = root.findall(".//g:nodes/g:node", ns)
+        assert nodes and all(n.get("label") for n in nodes)

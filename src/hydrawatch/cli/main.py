@@ -241,6 +241,7 @@ from .coordination import register as _register_coordination  # noqa: E402
 from .exports import register as _register_exports  # noqa: E402
 from .media import register as _register_media  # noqa: E402
 from .network import register as _register_network  # noqa: E402
+from .enforcement import register as _register_enforcement  # noqa: E402
 from .report import register as _register_report  # noqa: E402
 from .content import register as _register_content  # noqa: E402
 from .review import register as _register_review  # noqa: E402
@@ -255,6 +256,7 @@ _register_review(app)
 _register_service(app)
 _register_accounts(app, train_app, eval_app)
 _register_network(app, train_app, eval_app)
+_register_enforcement(app)
 _register_report(app)
 _register_exports(app)
 from .post_signals import register as _register_post_signals  # noqa: E402

@@ -10,7 +10,8 @@ Times are seconds since the Unix epoch (float64), NaN for "unknown" or "never".
 Which accounts are "the network" (``population``):
 
 * ``scored`` -- the account scorer (:mod:`hydrawatch.accounts`): ended accounts whose own posts
-  read like the network's, plus active accounts it flags; and every account of their lineages.
+  read like the network's, plus active accounts it flags, plus ended accounts with nothing to
+  read whose follows are mostly with those; and every account of their lineages.
 * ``ended`` -- every suspended or deleted account (presumed-silent ones when the store has no
   compliance events) and every account of their lineages: the fallback when nothing is scored.
   It mixes in spam and mistaken suspensions, and misses network accounts that were never
@@ -251,11 +252,41 @@ def _scored_population(store, strict: bool) -> set[str] | None:
     ended = np.flatnonzero(np.asarray(data.ended) & ~np.isnan(own) & (own >= 0.5))
     flagged = scores.rows[scores.flagged()]
     members = set(ids[ended].tolist()) | set(ids[flagged].tolist())
+    unread = np.flatnonzero(np.asarray(data.ended) & np.isnan(own))
+    members |= _follow_network(store.con, ids[unread].tolist(), members)
     if not members:
         if strict:
             raise ConfigError("the account scorer flags no network account; use --population ended")
         return None
     return members
+
+
+def _follow_network(con, candidates: list[str], members: set[str], min_edges: int = 2, min_share: float = 0.5) -> set[str]:
+    """Ended accounts with nothing to read (suspended before they posted much) that live in
+    the network's follow graph: at least ``min_edges`` follows to or from members, and at
+    least ``min_share`` of their follows. Quickly suspended accounts are the short lives the
+    Kaplan-Meier curve must not miss; spam that was suspended as fast follows elsewhere."""
+    import pyarrow as pa
+
+    if not candidates:
+        return set()
+    con.register("_enforcement_candidates", pa.table({"account_id": pa.array(candidates, pa.string())}))
+    con.register("_enforcement_members", pa.table({"account_id": pa.array(sorted(members), pa.string())}))
+    rows = con.sql(
+        """
+        WITH edges AS (
+            SELECT source_account_id AS account_id, target_account_id AS other FROM follows
+            WHERE source_account_id IN (SELECT account_id FROM _enforcement_candidates)
+            UNION ALL
+            SELECT target_account_id, source_account_id FROM follows
+            WHERE target_account_id IN (SELECT account_id FROM _enforcement_candidates))
+        SELECT account_id, count(*) AS edges,
+               count(*) FILTER (WHERE other IN (SELECT account_id FROM _enforcement_members)) AS with_members
+        FROM edges GROUP BY 1
+        """
+    ).fetchall()
+    return {account for account, edges, with_members in rows
+            if with_members >= min_edges and with_members >= min_share * edges}
 
 
 def _lives(con, ids: list[str], platform: str | None) -> dict[str, tuple[float, float, str]]:
@@ -282,8 +313,21 @@ def _lives(con, ids: list[str], platform: str | None) -> dict[str, tuple[float, 
     for account in ids:
         when, kind = ends.get(account, (np.nan, ""))
         born = created.get(account)
-        out[account] = (np.nan if born is None else float(born), when, kind)
+        out[account] = (snowflake_time(account) if born is None else float(born), when, kind)
     return out
+
+
+# Twitter ids since November 2010 are snowflakes: the top bits are milliseconds since this epoch.
+SNOWFLAKE_EPOCH_MS = 1_288_834_974_657
+SNOWFLAKE_MIN_ID = 1 << 32
+
+
+def snowflake_time(account_id: str) -> float:
+    """Creation time encoded in a snowflake id (seconds), NaN for other ids. Accounts
+    suspended before they ever posted have no profile: their id still dates them."""
+    if not account_id.isdigit() or int(account_id) < SNOWFLAKE_MIN_ID:
+        return np.nan
+    return ((int(account_id) >> 22) + SNOWFLAKE_EPOCH_MS) / 1000.0
 
 
 def _followers(con, ids: list[str], row_of: dict[str, int]) -> FollowerSeries:

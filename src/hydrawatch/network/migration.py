@@ -181,13 +181,14 @@ def account_destinations(
 
 
 def destinations_over_time(rows: list[dict], ended: pa.Table | None = None, days: int = 7) -> list[dict]:
-    """Per period of ``days`` (starting at the earliest pointer) and destination platform: the
+    """Per period of ``days`` (from midnight of the earliest pointer's day) and destination platform: the
     accounts pointing there, the destinations seen there for the first time, and the
     suspensions in the period (the same for every platform of a period)."""
     dated = [r for r in rows if r["first_seen"] is not None]
     if not dated:
         return []
-    start = min(r["first_seen"] for r in dated)
+    earliest = min(r["first_seen"] for r in dated)
+    start = earliest.replace(hour=0, minute=0, second=0, microsecond=0)  # periods start at midnight
     step = timedelta(days=days)
 
     def period(when: datetime) -> int:

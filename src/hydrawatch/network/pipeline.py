@@ -171,6 +171,8 @@ def export_graph(store, layer: str, path: Path, fmt: str, accounts: set[str] | N
     names = dict(zip(labels["account_id"].to_pylist(), labels["username"].to_pylist()))
     attributes = {"label": names, **(node_attributes or {})}
     graph = to_igraph(edges, is_directed(layer), nodes=sorted(accounts) if accounts else None, node_attributes=attributes)
+    # Accounts known only by id (no profile seen) are labelled with the id, as Gephi would.
+    graph.vs["label"] = [label or name for label, name in zip(graph.vs["label"], graph.vs["name"])]
     write_graph(graph, path, fmt, description=f"hydrawatch {layer} layer")
     return {"layer": layer, "format": fmt, "nodes": graph.vcount(), "edges": graph.ecount(), "file": str(path)}
 

@@ -121,7 +121,6 @@ def role_features(
     c = [defaultdict(int) for _ in range(n)]
     delays: list[list[float]] = [[] for _ in range(n)]
     docs: list[list[str]] = [[] for _ in range(n)]
-    hashtag_sets: list[set] = [set() for _ in range(n)]
     reposted: list[set] = [set() for _ in range(n)]
 
     def link_kinds(urls: list[str]) -> set[str]:
