@@ -41,7 +41,8 @@ CACHE = Path(os.environ.get("HW_WORLD_CACHE", "/work/cache/hw-worlds"))
 WORK = CACHE.parent / "hw-enforcement"
 # Held out: the returnee ranker trained on 1001-1003; nothing here was tuned on these.
 HELD_OUT = (2001, 2002)
-POLICY_WORLD = {"seed": 5001, "accounts": 8000, "network": 400, "days": 120, "mean_posts_per_account": 4.0}
+POLICY_SEEDS = (5001, 5002, 5003)
+POLICY_WORLD = {"accounts": 8000, "network": 400, "days": 120, "mean_posts_per_account": 4.0}
 POLICIES = [
     Policy(name="baseline"),
     Policy(name="twice as fast", suspension_speedup=2.0),
@@ -89,36 +90,46 @@ def kendall_tau(first: list[float], second: list[float]) -> float:
     return float(kendalltau(first, second).statistic)
 
 
+def policy_world(seed: int, policy: Policy) -> Path:
+    """A world re-generated under ``policy``, ingested (lineages detected for the baseline)."""
+    folder = WORK / f"policy-{seed}-{policy.name.replace(' ', '_')}"
+    store_path = folder.with_suffix(".duckdb")
+    if not store_path.exists():
+        generate(world_config_for(policy, WorldConfig(seed=seed, **POLICY_WORLD)), folder)
+        with Store(store_path) as store:
+            ingest_paths(store, [folder])
+            if policy.name == "baseline":
+                save_identities(store, detect_returnees(store))
+    return folder
+
+
 def policy_ranking(quick: bool) -> dict:
-    base = WorldConfig(**POLICY_WORLD)
-    true_reach, simulated_reach = {}, {}
-    baseline_store = None
-    for policy in POLICIES:
-        folder = WORK / f"policy-{POLICY_WORLD['seed']}-{policy.name.replace(' ', '_')}"
-        store_path = folder.with_suffix(".duckdb")
-        if not store_path.exists():
-            generate(world_config_for(policy, base), folder)
-            with Store(store_path) as store:
-                ingest_paths(store, [folder])
-                if policy.name == "baseline":
-                    save_identities(store, detect_returnees(store))
-        truth = world_truth(folder)
-        with Store(store_path, read_only=True) as store:
-            # The generator's outcome: reach of the true network, measured like the store's.
-            data = read_enforcement_data(store, accounts=truth.account_id.tolist())
-        true_reach[policy.name] = float(reach_over_time(data).followers.mean())
-        if policy.name == "baseline":
-            baseline_store = store_path
-    with Store(baseline_store, read_only=True) as store:
-        observed = read_enforcement_data(store)
-    calibration = Calibration.from_data(observed)
-    for policy in POLICIES:
-        runs = Policy(**{**policy.__dict__, "runs": 10 if quick else 40})
-        simulated_reach[policy.name] = float(simulate(calibration, runs).reach.mean())
+    """Mean reach per policy: of the true network in re-generated worlds (one per seed), and
+    simulated from each seed's baseline store alone; both averaged over the seeds."""
+    seeds = POLICY_SEEDS[:1] if quick else POLICY_SEEDS
+    true_runs = {p.name: [] for p in POLICIES}
+    simulated_runs = {p.name: [] for p in POLICIES}
+    for seed in seeds:
+        for policy in POLICIES:
+            folder = policy_world(seed, policy)
+            truth = world_truth(folder)
+            with Store(folder.with_suffix(".duckdb"), read_only=True) as store:
+                # The generator's outcome: reach of the true network, measured like the store's.
+                data = read_enforcement_data(store, accounts=truth.account_id.tolist())
+            true_runs[policy.name].append(float(reach_over_time(data).followers.mean()))
+        with Store(policy_world(seed, POLICIES[0]).with_suffix(".duckdb"), read_only=True) as store:
+            observed = read_enforcement_data(store)
+        calibration = Calibration.from_data(observed)
+        for policy in POLICIES:
+            runs = Policy(**{**policy.__dict__, "runs": 10 if quick else 40})
+            simulated_runs[policy.name].append(float(simulate(calibration, runs).reach.mean()))
+    true_reach = {n: float(np.mean(v)) for n, v in true_runs.items()}
+    simulated_reach = {n: float(np.mean(v)) for n, v in simulated_runs.items()}
     names = [p.name for p in POLICIES]
     true_order = sorted(names, key=lambda n: true_reach[n])
     simulated_order = sorted(names, key=lambda n: simulated_reach[n])
     return {
+        "seeds": list(seeds),
         "true_mean_reach": {n: round(true_reach[n], 1) for n in names},
         "simulated_mean_reach": {n: round(simulated_reach[n], 1) for n in names},
         "true_order_low_to_high": true_order,
