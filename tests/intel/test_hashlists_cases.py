@@ -10,6 +10,7 @@ import json
 import re
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from hydrawatch.cli.main import app
@@ -19,6 +20,9 @@ from hydrawatch.signals.media import MIN_QUALITY
 from hydrawatch.store.duck import Store
 
 from reports.world import FORMULA_SUMMARY, MODERATOR, SECRET_REASON
+
+#: The shared world takes about a minute to build on two busy cores (once per session).
+pytestmark = pytest.mark.slow
 
 
 def _expected_hashes(world, min_quality: int = MIN_QUALITY) -> set[str]:

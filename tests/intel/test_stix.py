@@ -14,12 +14,15 @@ from hypothesis import strategies as st
 from stix2patterns.validator import run_validator
 from stix2validator import ValidationOptions, validate_string
 
+from hydrawatch.core.errors import ConfigError
 from hydrawatch.intel import StixConfig, account_pattern, export_stix
 from hydrawatch.review import ReviewStore
 from hydrawatch.store.duck import Store
-from hydrawatch.core.errors import ConfigError
 
 from reports.world import MODERATOR, SECRET_REASON, XSS_HANDLE
+
+#: The shared world takes about a minute to build on two busy cores (once per session).
+pytestmark = pytest.mark.slow
 
 
 def _export(world, **options) -> tuple[bytes, dict]:

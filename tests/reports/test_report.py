@@ -22,6 +22,9 @@ from hydrawatch.store.duck import Store
 
 from .world import ATTACKS, XSS_HANDLE, XSS_NAME, XSS_POST
 
+#: The shared world takes about a minute to build on two busy cores (once per session).
+pytestmark = pytest.mark.slow
+
 #: Sections the world has everything for; enforcement comes from another module and may be absent.
 CORE_SECTIONS = ("overview", "network", "accounts", "returnees", "coordination", "migration", "review")
 

@@ -76,7 +76,6 @@ def register(app: typer.Typer) -> None:
             return
         from hydrawatch.intel import StixConfig, export_cases, export_pdq, export_stix
         from hydrawatch.review import ReviewStore
-        from hydrawatch.store.duck import Store
 
         states = tuple(state or ("confirmed",))
         try:
