@@ -25,11 +25,17 @@ from reports.world import FORMULA_SUMMARY, MODERATOR, SECRET_REASON
 pytestmark = pytest.mark.slow
 
 
-def _expected_hashes(world, min_quality: int = MIN_QUALITY) -> set[str]:
-    """Brute force: every avatar URL any profile of a confirmed account showed, hashed."""
+def _expected_hashes(world, min_quality: int = MIN_QUALITY, pictures: str = "all") -> set[str]:
+    """Brute force: every avatar URL any profile of a confirmed account showed, and every
+    picture it posted, hashed."""
     con = duckdb.connect(str(world.store), read_only=True)
     try:
-        rows = con.execute("SELECT platform, account_id, avatar_url FROM profiles WHERE avatar_url IS NOT NULL").fetchall()
+        rows = []
+        if pictures in ("all", "avatars"):
+            rows += con.execute("SELECT platform, account_id, avatar_url FROM profiles WHERE avatar_url IS NOT NULL").fetchall()
+        if pictures in ("all", "posts"):
+            rows += con.execute("SELECT p.platform, p.account_id, e.value FROM posts p JOIN entities e USING (platform, post_id) "
+                                "WHERE e.kind = 'media'").fetchall()
         hashes = dict(((u, (h, q)) for u, h, q in con.execute("SELECT url, hash, quality FROM media_hashes WHERE signal = 'pdq'").fetchall()))
     finally:
         con.close()
@@ -58,6 +64,13 @@ def test_threatexchange_hash_list(report_world):
     assert {signal for _, signal in read_threatexchange(lines)} == expected
     assert {kind for kind, _ in read_threatexchange(lines)} == {"pdq"}
     assert counts["written"] == len(expected)
+    avatars, _ = _pdq(report_world, pictures="avatars")
+    posted, _ = _pdq(report_world, pictures="posts")
+    avatar_set = {s for _, s in read_threatexchange(avatars.decode().splitlines())}
+    posted_set = {s for _, s in read_threatexchange(posted.decode().splitlines())}
+    assert avatar_set == _expected_hashes(report_world, pictures="avatars") and avatar_set
+    assert posted_set == _expected_hashes(report_world, pictures="posts") and posted_set
+    assert avatar_set | posted_set == expected
 
 
 def test_quality_floor_and_csv_layout(report_world):
@@ -65,7 +78,8 @@ def test_quality_floor_and_csv_layout(report_world):
     assert {s for _, s in read_threatexchange(everything.decode().splitlines())} == _expected_hashes(report_world, 0)
     text, _ = _pdq(report_world, layout="csv")
     rows = list(csv.DictReader(io.StringIO(text.decode("utf-8"))))
-    assert rows and set(rows[0]) == {"pdq", "quality", "platform", "account_id", "url", "case_id"}
+    assert rows and set(rows[0]) == {"pdq", "quality", "source", "platform", "account_id", "url", "case_id"}
+    assert {r["source"] for r in rows} == {"avatar", "post"}
     assert all(int(r["quality"]) >= MIN_QUALITY and (r["platform"], r["account_id"]) in report_world.confirmed_accounts for r in rows)
     assert all(r["case_id"] in report_world.confirmed for r in rows)
 

@@ -29,7 +29,7 @@ EPILOG = (
     "KINDS: parquet (default): every table of the store as Parquet plus a manifest, into the folder --out; "
     "`hydrawatch ingest FOLDER` reads it back. "
     "stix: confirmed cases as a STIX 2.1 bundle (user-account observables, indicators, returnee links, lineage groupings), TLP-marked. "
-    "pdq: PDQ hashes of the avatars of confirmed cases' accounts, one `pdq HEX` line each (ThreatExchange signal file), or CSV with --layout csv. "
+    "pdq: PDQ hashes of the pictures confirmed cases' accounts showed (avatars) and posted, one `pdq HEX` line each (ThreatExchange signal file), or CSV with --layout csv. "
     "cases: the cases themselves as JSONL or CSV (from --out's suffix, or --as-format). "
     "--out - writes to standard output. Exports other than parquet are recorded in the review audit log."
 )
@@ -66,6 +66,7 @@ def register(app: typer.Typer) -> None:
         producer: Annotated[str, typer.Option(help="stix: the organisation named as the bundle's creator.")] = "hydrawatch",
         min_quality: Annotated[int, typer.Option(help="pdq: leave out hashes of lower PDQ quality (flat pictures match by accident).")] = 50,
         layout: Annotated[str, typer.Option(help="pdq: threatexchange (`pdq HEX` lines) or csv (with accounts and urls).")] = "threatexchange",
+        pictures: Annotated[str, typer.Option(help="pdq: all, avatars (profile pictures) or posts (posted media).")] = "all",
         as_format: Annotated[str | None, typer.Option("--as-format", help="cases: jsonl or csv (default: from --out's suffix, else jsonl).")] = None,
         with_decisions: Annotated[bool, typer.Option(help="cases: include who decided and why (internal records; off by default).")] = False,
         actor: Annotated[str | None, typer.Option("--as", help="Who exports (recorded in the audit log). Default: your login name.")] = None,
@@ -96,7 +97,7 @@ def register(app: typer.Typer) -> None:
                         if kind is ExportKind.stix:
                             counts = export_stix(review, handle, store, states, case_type, StixConfig(tlp=tlp, producer=producer))
                         else:
-                            counts = export_pdq(review, handle, store, states, case_type, min_quality, layout)
+                            counts = export_pdq(review, handle, store, states, case_type, min_quality, layout, pictures)
                 review.audit(actor or _login(), f"export_{kind.value}", "stdout" if str(out) == "-" else str(out.resolve()), {"states": list(states), "type": case_type, **counts})
         except (HydrawatchError, OSError) as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO
 
-from .accounts import AccountDetails, AvatarHash, account_details, avatar_hashes
+from .accounts import AccountDetails, AvatarHash, account_details, avatar_hashes, posted_media_hashes
 from .cases import CASE_COLUMNS, DECISION_COLUMNS, STATES, case_records, decided_cases, last_decisions, write_csv, write_jsonl
 from .hashlists import hash_entries, read_threatexchange, write_hash_csv, write_threatexchange
 from .stix import StixConfig, account_pattern, bundle_json, stix_bundle
@@ -40,13 +40,25 @@ def export_stix(review, out: IO[bytes], store=None, states: Sequence[str] = ("co
     return {"cases": len(cases), "objects": len(bundle.objects), **kinds}
 
 
+PICTURE_SOURCES = ("all", "avatars", "posts")
+
+
 def export_pdq(review, out: IO[bytes], store, states: Sequence[str] = ("confirmed",), case_type: str | None = None,
-               min_quality: int | None = None, layout: str = "threatexchange") -> dict:
+               min_quality: int | None = None, layout: str = "threatexchange", pictures: str = "all") -> dict:
+    """PDQ hashes of the pictures the cases' accounts showed as avatars and posted (``pictures``:
+    all, avatars or posts); pictures are hashed by ``hydrawatch avatars`` and the media signals."""
+    from hydrawatch.core.errors import ConfigError
     from hydrawatch.signals.media import MIN_QUALITY
 
+    if pictures not in PICTURE_SOURCES:
+        raise ConfigError(f"pictures must be one of {', '.join(PICTURE_SOURCES)}, got {pictures!r}")
     cases = decided_cases(review, states, case_type)
     keys = case_accounts(cases)
-    hashes = avatar_hashes(store.con, keys) if keys else []
+    hashes = []
+    if keys and pictures in ("all", "avatars"):
+        hashes += avatar_hashes(store.con, keys)
+    if keys and pictures in ("all", "posts"):
+        hashes += posted_media_hashes(store.con, keys)
     entries = hash_entries(hashes, keys, MIN_QUALITY if min_quality is None else min_quality)
     written = write_hash_csv(entries, out) if layout == "csv" else write_threatexchange(entries, out)
     return {"cases": len(cases), "accounts": len(keys), "hashes_found": len(hashes), "written": written,
@@ -66,5 +78,5 @@ def export_cases(review, out: IO[bytes], fmt: str = "jsonl", states: Sequence[st
 
 
 __all__ = ["CASE_COLUMNS", "STATES", "AccountDetails", "AvatarHash", "StixConfig", "account_details", "account_pattern", "avatar_hashes",
-           "bundle_json", "case_accounts", "case_records", "decided_cases", "export_cases", "export_pdq", "export_stix", "hash_entries",
+           "bundle_json", "case_accounts", "case_records", "decided_cases", "export_cases", "export_pdq", "export_stix", "hash_entries", "posted_media_hashes",
            "read_threatexchange", "stix_bundle", "write_csv", "write_jsonl", "write_threatexchange"]

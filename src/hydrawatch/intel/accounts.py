@@ -1,5 +1,6 @@
 """What exports need to know about the accounts of decided cases, read from the store: handle,
-display name, creation time, and the PDQ hashes of their avatar pictures."""
+display name, creation time, and the PDQ hashes of the pictures they showed (avatars) and
+posted (media)."""
 
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ class AccountDetails:
 
 @dataclass(frozen=True, slots=True)
 class AvatarHash:
+    """A PDQ hash of a picture an account showed: ``source`` is ``avatar`` or ``post`` (media)."""
+
     platform: str
     account_id: str
     url: str
     pdq: str  # 64 hex digits, ThreatExchange order
     quality: int
+    source: str = "avatar"
 
 
 def _register(con, keys: Iterable[tuple[str, str]]) -> None:
@@ -72,3 +76,23 @@ def avatar_hashes(con, keys: Iterable[tuple[str, str]]) -> list[AvatarHash]:
     finally:
         con.unregister("_export_accounts")
     return [AvatarHash(p, a, url, pdq, int(quality or 0)) for p, a, url, pdq, quality, _ in rows]
+
+
+def posted_media_hashes(con, keys: Iterable[tuple[str, str]]) -> list[AvatarHash]:
+    """PDQ hashes of the pictures the accounts in ``keys`` posted (media entities whose URL was
+    hashed), first posted first."""
+    _register(con, keys)
+    try:
+        rows = con.execute(
+            """
+            SELECT p.platform, p.account_id, e.value, m.hash, m.quality, min(p.created_at) AS first_posted
+            FROM posts p JOIN _export_accounts k USING (platform, account_id)
+            JOIN entities e ON e.platform = p.platform AND e.post_id = p.post_id AND e.kind = 'media'
+            JOIN media_hashes m ON m.url = e.value AND m.signal = 'pdq'
+            WHERE m.hash IS NOT NULL
+            GROUP BY ALL ORDER BY p.platform, p.account_id, first_posted, e.value
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_export_accounts")
+    return [AvatarHash(p, a, url, pdq, int(quality or 0), "post") for p, a, url, pdq, quality, _ in rows]

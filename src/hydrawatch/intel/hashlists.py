@@ -6,7 +6,8 @@ exchange (``LocalFileSignalExchangeAPI``) reads and appends, so a list can be fe
 ``threatexchange`` or Hasher-Matcher-Actioner banks as it is. The hex is ThreatExchange's own
 order (see :mod:`hydrawatch.signals.media`).
 
-**CSV** (``pdq,quality,platform,account_id,url,case_id``): the same hashes with where they came
+**CSV** (``pdq,quality,source,platform,account_id,url,case_id``; source is ``avatar`` or
+``post``): the same hashes with where they came
 from, for an analyst's own records; not for sharing as it names accounts.
 
 Only hashes of at least ``min_quality`` are written: flat pictures (default avatars, solid
@@ -35,6 +36,7 @@ class HashListEntry:
     account_id: str
     url: str
     case_id: str
+    source: str = "avatar"
 
 
 def hash_entries(hashes: Iterable[AvatarHash], case_of: dict[tuple[str, str], str], min_quality: int = MIN_QUALITY) -> list[HashListEntry]:
@@ -44,7 +46,7 @@ def hash_entries(hashes: Iterable[AvatarHash], case_of: dict[tuple[str, str], st
         if found.quality < min_quality:
             continue
         entries.append(HashListEntry(normalize_hex(found.pdq), found.quality, found.platform, found.account_id, found.url,
-                                     case_of.get((found.platform, found.account_id), "")))
+                                     case_of.get((found.platform, found.account_id), ""), found.source))
     return entries
 
 
@@ -68,8 +70,8 @@ def read_threatexchange(lines: Iterable[str]) -> list[tuple[str, str]]:
 def write_hash_csv(entries: Sequence[HashListEntry], out: IO[bytes]) -> int:
     text = io.StringIO(newline="")
     writer = csv.writer(text)
-    writer.writerow(["pdq", "quality", "platform", "account_id", "url", "case_id"])
+    writer.writerow(["pdq", "quality", "source", "platform", "account_id", "url", "case_id"])
     for entry in entries:
-        writer.writerow([entry.pdq, entry.quality, entry.platform, entry.account_id, entry.url, entry.case_id])
+        writer.writerow([entry.pdq, entry.quality, entry.source, entry.platform, entry.account_id, entry.url, entry.case_id])
     out.write(text.getvalue().encode("utf-8"))
     return len(entries)
