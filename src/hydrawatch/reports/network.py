@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import plots
@@ -49,8 +50,8 @@ def network_section(context: ReportContext) -> Section:
     else:
         role_counts = Counter(r["role"] for r in roles)
         names = [role for role, _ in role_counts.most_common()]
-        per_community = {role: [sum(1 for a, c in found.membership.items() if c == community and a in role_of and role_of[a]["role"] == role)
-                                for community in shown] for role in names}
+        mix = Counter((found.membership.get(a), r["role"]) for a, r in role_of.items())
+        per_community = {role: [mix[(community, role)] for community in shown] for role in names}
         section.figures.append(plots.stacked_bars([f"c{c}" for c in shown], per_community, "Communities by role",
                                                   alt="Stacked bars: accounts per community, split by role", ylabel="accounts",
                                                   caption="The 20 largest communities; each bar split by the roles of its accounts."))
@@ -62,9 +63,13 @@ def network_section(context: ReportContext) -> Section:
         section.tables.append(Table("Roles", ("role", "accounts", "clearest examples", "evidence (clearest example)"), tuple(examples)))
         section.provenance.append(f"roles: {roles[0]['model'] if roles else 'role model'}")
 
+    by_community: dict[int, list[str]] = defaultdict(list)
+    for account, community in found.membership.items():
+        if account in members:
+            by_community[community].append(account)
     community_rows = []
     for community in shown:
-        accounts = [a for a, c in found.membership.items() if c == community and a in members]
+        accounts = by_community[community]
         ranked = sorted(accounts, key=lambda a: (-(role_of[a]["confidence"] if a in role_of else 0.0), a))
         mix = Counter(role_of[a]["role"] for a in accounts if a in role_of)
         community_rows.append((f"c{community}", len(accounts), ", ".join(f"{n} {r}" for r, n in mix.most_common(4)) or "-",
@@ -76,7 +81,9 @@ def network_section(context: ReportContext) -> Section:
 
 def _network_picture(context: ReportContext, members: set[str], membership: dict[str, int]):
     interactions = context.network.interactions
-    sources, targets = interactions["source"].to_pylist(), interactions["target"].to_pylist()
+    wanted = pa.array(sorted(members), pa.string())
+    inside = interactions.filter(pc.and_(pc.is_in(interactions["source"], value_set=wanted), pc.is_in(interactions["target"], value_set=wanted)))
+    sources, targets = inside["source"].to_pylist(), inside["target"].to_pylist()
     degree: Counter = Counter()
     pairs: dict[tuple[str, str], float] = defaultdict(float)
     for a, b in zip(sources, targets):
