@@ -118,5 +118,11 @@ def register(app: typer.Typer) -> None:
             for key in ("mean_reach", "final_reach"):
                 row[key] = int(row[key])
             rows.append(row)
+        if fmt is OutputFormat.table:
+            for row in rows:
+                row["final_reach_90%"] = f"{row['final_reach_low']:,}-{row['final_reach_high']:,}"
+            emit_rows(rows, ["policy", "mean_reach", "reach_vs_baseline", "final_reach", "final_reach_90%",
+                             "final_accounts"], fmt, title=f"simulated reach (followers), {rows[0]['runs']} runs each")
+            return
         emit_rows(rows, ["policy", "runs", "mean_reach", "reach_vs_baseline", "final_reach", "final_reach_low",
-                         "final_reach_high", "mean_accounts", "final_accounts"], fmt, title="simulated reach (followers)")
+                         "final_reach_high", "mean_accounts", "final_accounts"], fmt)

@@ -3,9 +3,10 @@ observed period under a changed policy, and compare reach and network size over 
 
 **Calibration** (:meth:`Calibration.from_data`), all from the store's network accounts:
 
-* suspension hazard per day of the window, for first accounts and (as a proportional
-  multiplier) for returnees: events over account-days at risk, so intensifying enforcement
-  and suspension waves are replayed as they happened;
+* suspension hazard per day of the window (events over account-days at risk), separately for
+  returnees and for first accounts in five follower bands (the few most followed accounts
+  carry much of the reach and are often found faster), so intensifying enforcement and
+  suspension waves are replayed as they happened, to the right accounts;
 * return probability per lineage generation (Kaplan-Meier plateau, see
   :mod:`.returns`) and the observed return delays (resampled);
 * follower recovery: a returnee's followers at age ``a`` are ``alpha(a) + beta(a) * F`` where
@@ -140,6 +141,8 @@ class Calibration:
     data_end: float
     hour_edges: np.ndarray  # hourly grid over the window
     cumulative_hazard: np.ndarray  # first accounts, at hour_edges
+    stratum_cumulative_hazard: np.ndarray  # per stratum (follower bands, then returnees), at hour_edges
+    stratum: np.ndarray  # per data row
     returnee_multiplier: float
     first_account_multiplier: np.ndarray  # per data row: its follower band's hazard ratio
     return_probability: np.ndarray  # by generation of the ended account
@@ -177,9 +180,18 @@ class Calibration:
             events, exposure = _events_and_exposure(data, group == value, day_edges)
             expected = float((daily * exposure).sum())
             multipliers[value] = (events.sum() + SHRINK_EVENTS) / (expected + SHRINK_EVENTS)
+        # Each band and the returnees also get their own day-by-day hazard (events over
+        # exposure; the pooled hazard times the band's multiplier on days it has no exposure),
+        # so a replay reproduces which accounts fell when, not only how many.
+        index = np.clip(np.searchsorted(day_edges, edges[:-1], side="right") - 1, 0, daily.size - 1)
+        strata = np.zeros((groups + 1, edges.size))
+        for value in range(groups + 1):
+            events, exposure = _events_and_exposure(data, group == value, day_edges)
+            own = np.where(exposure > 0.5, np.divide(events, exposure, out=np.zeros_like(events), where=exposure > 0),
+                           daily * multipliers[value])
+            strata[value] = np.concatenate([[0.0], np.cumsum((own / DAY)[index] * np.diff(edges))])
         # Hazard per second, stepped per day, integrated on the hourly grid.
         per_second = daily / DAY
-        index = np.clip(np.searchsorted(day_edges, edges[:-1], side="right") - 1, 0, per_second.size - 1)
         cumulative = np.concatenate([[0.0], np.cumsum(per_second[index] * np.diff(edges))])
         returns = return_dynamics(data, horizon_days)
         pooled = returns.return_probability if np.isfinite(returns.return_probability) else 0.0
@@ -192,7 +204,8 @@ class Calibration:
         seeds = np.flatnonzero(~returnee)
         # An account with no known creation time was there when the data began.
         seed_created = np.where(np.isnan(data.created_at[seeds]), data.data_start, data.created_at[seeds])
-        return cls(data.data_start, data.data_end, edges, cumulative, float(multipliers[groups]), multipliers[tercile],
+        return cls(data.data_start, data.data_end, edges, cumulative, strata, np.where(returnee, groups, tercile),
+                   float(multipliers[groups]), multipliers[tercile],
                    probability, delays if delays.size else np.array([1.0]), alpha, beta, seeds, seed_created,
                    tercile >= HUB_BAND,
                    _small_clusters(data), _inherited(data, data.promoter), data)
@@ -336,7 +349,6 @@ def _seed_followers(calibration: Calibration, times: np.ndarray) -> np.ndarray:
 
 def _weights(calibration: Calibration, policy: Policy, rows: np.ndarray, generation: int) -> np.ndarray:
     weight = np.full(rows.size, float(policy.suspension_speedup))
-    weight *= calibration.returnee_multiplier if generation else calibration.first_account_multiplier[rows]
     if policy.targeting != "none":
         targeted = calibration.hub[rows] if policy.targeting == "hubs" else calibration.targeted_cluster[rows]
         weight *= np.where(targeted, policy.targeting_strength, (3.0 - policy.targeting_strength) / 2.0)
@@ -345,24 +357,30 @@ def _weights(calibration: Calibration, policy: Policy, rows: np.ndarray, generat
     return weight
 
 
-def _ends(calibration: Calibration, created: np.ndarray, weight: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Draw end times from the stepped hazard times ``weight``; inf when alive at the end."""
-    edges, cumulative = calibration.hour_edges, calibration.cumulative_hazard
+def _ends(calibration: Calibration, created: np.ndarray, weight: np.ndarray, strata: np.ndarray,
+          rng: np.random.Generator) -> np.ndarray:
+    """Draw end times from each stratum's stepped hazard times ``weight``; inf when alive at
+    the end of the data."""
+    edges = calibration.hour_edges
     start = np.clip(created, edges[0], edges[-1])
-    at_start = np.interp(start, edges, cumulative)
-    with np.errstate(divide="ignore"):
-        target = at_start + rng.exponential(1.0, created.size) / weight
-    ends = np.interp(target, cumulative, edges)
-    # np.interp on a flat stretch picks its first point; that point can precede the start.
-    ends = np.maximum(ends, start)
-    return np.where(target >= cumulative[-1], np.inf, ends)
+    exponential = rng.exponential(1.0, created.size)
+    ends = np.full(created.size, np.inf)
+    for stratum in np.unique(strata).tolist():
+        pick = strata == stratum
+        cumulative = calibration.stratum_cumulative_hazard[stratum]
+        with np.errstate(divide="ignore"):
+            target = np.interp(start[pick], edges, cumulative) + exponential[pick] / weight[pick]
+        # np.interp on a flat stretch picks its first point; that point can precede the start.
+        found = np.maximum(np.interp(target, cumulative, edges), start[pick])
+        ends[pick] = np.where(target >= cumulative[-1], np.inf, found)
+    return ends
 
 
 def _one_run(calibration: Calibration, policy: Policy, times: np.ndarray, seed_followers: np.ndarray,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     rows = calibration.seed_rows
     created = calibration.seed_created
-    ends = _ends(calibration, created, _weights(calibration, policy, rows, 0), rng)
+    ends = _ends(calibration, created, _weights(calibration, policy, rows, 0), calibration.stratum[rows], rng)
     alive = (created[:, None] <= times[None, :]) & (times[None, :] < ends[:, None])
     reach = (seed_followers * alive).sum(axis=0)
     accounts = alive.sum(axis=0).astype(np.float64)
@@ -380,7 +398,8 @@ def _one_run(calibration: Calibration, policy: Policy, times: np.ndarray, seed_f
         generation += 1
         if not rows.size:
             break
-        ends = _ends(calibration, created, _weights(calibration, policy, rows, generation), rng)
+        returnee_stratum = np.full(rows.size, calibration.stratum_cumulative_hazard.shape[0] - 1)
+        ends = _ends(calibration, created, _weights(calibration, policy, rows, generation), returnee_stratum, rng)
         if policy.returnee_detection_hours is not None:
             caught = rng.random(rows.size) < policy.returnee_detection_recall
             quick = created + rng.random(rows.size) * policy.returnee_detection_hours * HOUR
