@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -27,3 +29,9 @@ def test_size_needs_two_lists(tmp_path):
 def test_unknown_layer_is_refused(tmp_path):
     result = CliRunner().invoke(app, ["graph", "export", "--layer", "likes", "--out", str(tmp_path / "x.graphml"), "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1 and "unknown layer" in result.output
+
+
+def test_every_network_command_is_in_the_readme():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"hydrawatch {' '.join(command)}" in readme, f"README.md does not mention hydrawatch {' '.join(command)}"
