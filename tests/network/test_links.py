@@ -91,3 +91,23 @@ def test_never_raises_on_any_text(text):
 @given(st.from_regex(r"[A-Za-z][A-Za-z0-9_]{4,30}", fullmatch=True))
 def test_telegram_names_fold_case_and_domain(name):
     assert classify_url(f"https://telegram.me/{name}").destination == classify_url(f"https://t.me/{name.lower()}").destination == f"t.me/{name.lower()}"
+
+
+def test_twarc_export_resolves_its_own_tco_links(tmp_path):
+    import gzip
+
+    import orjson
+
+    flattened = {"id": "1", "entities": {"urls": [{"url": "https://t.co/a", "expanded_url": "https://t.me/Channel_A"}]},
+                 "author": {"id": "9", "entities": {"url": {"urls": [{"url": "https://t.co/p", "expanded_url": "https://vk.com/page_p"}]}}}}
+    page = {"data": [{"id": "2", "entities": {"urls": [{"url": "https://t.co/b", "expanded_url": "https://justpaste.it/rel_b"}]}}],
+            "includes": {"users": [{"id": "8", "entities": {"description": {"urls": [{"url": "https://t.co/d", "expanded_url": "https://t.me/desc_d"}]}}}]}}
+    export = tmp_path / "tweets.jsonl.gz"
+    with gzip.open(export, "wb") as out:
+        out.write(orjson.dumps(flattened) + b"\n" + b"not json, expanded_url\n" + orjson.dumps(page) + b"\n")
+    table = tmp_path / "short.csv"
+    table.write_text("short_url,expanded_url\nhttps://bit.ly/q,https://t.me/from_csv\n")
+    classify = LinkClassifier(LinkResolver.from_files([export, table]))
+    found = {url: classify(url).destination.destination for url in ("https://t.co/a", "http://t.co/p", "https://t.co/b", "https://t.co/d", "https://bit.ly/q")}
+    assert found == {"https://t.co/a": "t.me/channel_a", "http://t.co/p": "vk.com/page_p", "https://t.co/b": "justpaste.it/rel_b",
+                     "https://t.co/d": "t.me/desc_d", "https://bit.ly/q": "t.me/from_csv"}

@@ -193,7 +193,8 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
     @app.command()
     def migration(
         db: DbOption = None,
-        resolver: Annotated[list[Path] | None, typer.Option("--resolver", help="CSV files short_url,expanded_url that resolve short links.")] = None,
+        resolver: Annotated[list[Path] | None, typer.Option("--resolver", help="Files that resolve short links: CSV short_url,expanded_url, "
+                                                             "or the twarc2 JSONL export itself (its entities know where each t.co leads).")] = None,
         network_only: Annotated[bool, typer.Option(help="Only accounts of the network (suspended accounts and those they endorse).")] = False,
         reposts: Annotated[bool, typer.Option(help="Count links passed on in reposts too.")] = True,
         summary: Annotated[bool, typer.Option(help="Print destinations per platform and per week instead of one row per (account, destination).")] = False,
@@ -209,7 +210,7 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         from hydrawatch.store.snapshots import ended_accounts
 
         try:
-            table = LinkResolver.from_csv(resolver) if resolver else LinkResolver()
+            table = LinkResolver.from_files(resolver) if resolver else LinkResolver()
             with Store(db, read_only=True) as store:
                 accounts = network_members(store).ids if network_only else None
                 result = network_migration(store, table, accounts, include_reposts=reposts)

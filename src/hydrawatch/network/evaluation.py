@@ -50,24 +50,12 @@ def world_resolver(world) -> LinkResolver:
 
 
 def profile_tco_links(folder: Path) -> dict[str, str]:
-    """t.co -> expanded URL of every profile URL in a twarc2 tweets file of ``folder``."""
-    import orjson
-
-    from hydrawatch.sources.base import open_binary
+    """t.co -> expanded URL of every URL entity in the twarc2 tweets files of ``folder``."""
+    from .links import twarc_expansions
 
     found: dict[str, str] = {}
     for path in sorted(folder.glob("tweets.jsonl*")):
-        with open_binary(path) as lines:
-            for line in lines:
-                if b'"url":{"urls"' not in line:
-                    continue
-                record = orjson.loads(line)
-                users = [record.get("author") or {}]
-                users += (record.get("includes") or {}).get("users") or []
-                for user in users:
-                    for item in ((user.get("entities") or {}).get("url") or {}).get("urls") or ():
-                        if item.get("url") and item.get("expanded_url"):
-                            found[item["url"]] = item["expanded_url"]
+        found.update(twarc_expansions(path))
     return found
 
 

@@ -125,6 +125,69 @@ class LinkResolver:
         return resolver
 
 
+    @classmethod
+    def from_files(cls, paths: Iterable[Path] | Path) -> LinkResolver:
+        """Read each file as a ``short_url,expanded_url`` CSV, or, for ``.jsonl``/``.json``
+        (optionally ``.gz``), as a twarc2 export whose entities pair every t.co link with its
+        expanded URL (:func:`twarc_expansions`): a store keeps profile links as t.co, the
+        export that was ingested still knows where they lead."""
+        resolver = cls()
+        for path in [paths] if isinstance(paths, (str, Path)) else paths:
+            path = Path(path)
+            suffixes = [x.lower() for x in path.suffixes]
+            if ".jsonl" in suffixes or ".json" in suffixes:
+                for short, expanded in twarc_expansions(path).items():
+                    resolver.add(short, expanded)
+            else:
+                for short, expanded in cls.from_csv(path)._table.items():
+                    resolver._table[short] = expanded
+        return resolver
+
+
+def twarc_expansions(path: Path) -> dict[str, str]:
+    """t.co -> expanded URL from a twarc2 JSONL file (flattened or raw API pages): the URL
+    entities of tweets and of the users' profiles (``url`` and ``description``)."""
+    import gzip
+
+    import orjson
+
+    found: dict[str, str] = {}
+
+    def take(items) -> None:
+        for item in items or ():
+            if isinstance(item, dict) and item.get("url") and item.get("expanded_url"):
+                found[item["url"]] = item["expanded_url"]
+
+    def user(record: dict) -> None:
+        entities = record.get("entities") or {}
+        take((entities.get("url") or {}).get("urls"))
+        take((entities.get("description") or {}).get("urls"))
+
+    def tweet(record: dict) -> None:
+        take((record.get("entities") or {}).get("urls"))
+        if isinstance(record.get("author"), dict):
+            user(record["author"])
+
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rb") as lines:
+        for line in lines:
+            if b"expanded_url" not in line:
+                continue
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            data = record.get("data")
+            for item in (data if isinstance(data, list) else [data] if isinstance(data, dict) else [record]):
+                tweet(item)
+            includes = record.get("includes") or {}
+            for item in includes.get("users") or ():
+                user(item)
+            for item in includes.get("tweets") or ():
+                tweet(item)
+    return found
+
+
 def _lookup_key(url: str) -> str:
     bare = url.strip().split("://", 1)[-1]
     return bare.rstrip("/")
