@@ -194,3 +194,122 @@ def threat_corpus(seed: int = 0, n: int = 2000, positive_share: float = 0.3, hol
             text = _post(rng, category)
         posts.append(ThreatPost(text, int(category in CATEGORIES and CATEGORIES[category]), category))
     return posts
+
+
+# --- Second held-out corpus ----------------------------------------------------------------------
+# Written before the structural detector (threat-structure-2) and committed first; the detector
+# was never revised against it. The first held-out lists above are mostly *new words* (a test of
+# vocabulary the cue lists lack); this one tests what a detector should generalise over:
+# paraphrase, inflection, contraction, word order, passive voice, negation used as a threat,
+# other targets (journalists, researchers), Arabic conjunction/future prefixes and object
+# clitics, and hard negatives built from the same parts (negated intent, harm verbs in everyday
+# or sports use, reports of threats). Wording stays mild and generic.
+
+SECOND_TARGETS_EN = ("the reporter at {outlet}", "the journalist who wrote about us", "the researcher {name}",
+                     "the trust and safety team", "{p} moderators", "whoever reported our channel")
+SECOND_SUBJECTS_EN = ("we will", "we'll", "I will", "I'll", "we are going to", "I'm gonna", "we shall",
+                      "someone will", "our people will", "we're going to", "soon we will", "one by one we will")
+SECOND_ACTIONS_EN = ("hurt {o}", "harm {o}", "punish {o}", "track {o} down", "go after {o}", "make {o} suffer",
+                     "teach {o} a lesson", "get even with {o}", "ruin {o}", "silence {o}", "take revenge on {o}",
+                     "settle the score with {o}", "deal with {o} personally", "make {o} pay")
+SECOND_OBJECTS_EN = ("you", "you all", "all of you", "every one of you")
+SECOND_SECOND_PERSON_EN = (
+    "you will be punished", "you'll be hurt", "you are going to be tracked down", "you will be dealt with",
+    "you will suffer for this", "you'll suffer", "you are going to regret this", "you will get what you deserve",
+    "you're going to get hurt", "you will be made to pay", "you will all be punished",
+    "you will never be safe again", "you won't escape us", "you cannot hide from us forever",
+    "there is nowhere you can hide", "we will never forgive you", "you will not get away with this",
+    "no one will protect you", "mark my words: you will suffer", "it is you we are coming for",
+    "we are hunting you", "we have found you", "we'll be coming for you",
+)
+SECOND_ACTIONS_AR = ("لاحق", "عاقب", "حاسب", "طارد", "ؤذي", "ؤدب", "جد")
+SECOND_SUFFIXES_AR = ("ك", "كم", "ه", "هم")
+SECOND_SECOND_PERSON_AR = (
+    "ستندم", "ستندمون", "ستعاقبون", "ستحاسب على ما فعلت", "لن تفلت منا", "لن تفلتوا منا", "لن تهربوا منا",
+    "لا مكان تختبئون فيه", "لن يحميكم أحد", "سننتقم منكم", "وسوف ننتقم منك", "سنصل إليك أينما كنت",
+)
+SECOND_TARGETS_AR = ("موظفي تويتر", "إدارة المنصة", "مشرفي المنصة", "يا من أغلق حساباتنا", "الصحفي في {outlet}")
+SECOND_NEGATIVES_EN = (
+    "we will never hurt anyone, we only want our accounts back",
+    "nobody is going to harm you @{friend}, relax",
+    "I would never threaten {staff}, I just want a reply",
+    "we won't punish you for being late @{friend}",
+    "I'm going to hurt myself at the gym tomorrow lol",
+    "this heat is going to ruin me today in {city}",
+    "we will track down your lost parcel @{friend}",
+    "I'll hunt down that recipe for you @{friend}",
+    "this update will ruin your battery, do not install it",
+    "you will suffer through the long meeting anyway lol",
+    "we'll deal with your request tomorrow, thanks for waiting",
+    "you'll never be bored again in {city}",
+    "we are going to crush you on sunday @{team}",
+    "{team} will make you suffer in the second half",
+    "we will punish every mistake you make @{team}",
+    "{outlet}: user who said he would hurt {staff} was fined",
+    "{name} says she was threatened after her report ({outlet})",
+    "moderators are being targeted online, {outlet} finds",
+    "@{support} you will lose users if you keep banning people for nothing",
+    "@{support} I will never use your app again",
+    "to whoever threatens {staff}: you will be reported and banned",
+    "they will all pay one day",
+    "justice will come for the oppressors",
+)
+SECOND_NEGATIVES_AR = (
+    "لن نؤذي أحدا، نريد حساباتنا فقط", "سنجد لك مقعدا قريبا @{friend}", "سنهزمكم في المباراة القادمة @{team}",
+    "الشرطة: تحقيق في تهديدات ضد موظفي المنصة", "ستدفع أقل في سوق {city_ar}", "سنصل إليكم غدا بالهدايا @{friend}",
+    "سيأتي يوم الحساب",
+)
+
+
+def _second_target_en(rng: random.Random, staff: bool) -> str:
+    if staff:
+        if rng.random() < 0.5:
+            return _staff(rng)
+        return rng.choice(SECOND_TARGETS_EN).format(outlet=rng.choice(vocab.NEWS_OUTLETS)[0], name=_name(rng),
+                                                    p=rng.choice(PLATFORMS_EN))
+    return f"@{_handle(rng)}" if rng.random() < 0.7 else _name(rng)
+
+
+def _second_clause_en(rng: random.Random) -> str:
+    if rng.random() < 0.5:
+        action = rng.choice(SECOND_ACTIONS_EN).format(o=rng.choice(SECOND_OBJECTS_EN))
+        return f"{rng.choice(SECOND_SUBJECTS_EN)} {action}"
+    return rng.choice(SECOND_SECOND_PERSON_EN)
+
+
+def _second_clause_ar(rng: random.Random) -> str:
+    if rng.random() < 0.55:
+        conjunction = rng.choice(("", "و", "ف"))
+        future = rng.choice(("س", "سوف "))
+        return f"{conjunction}{future}ن{rng.choice(SECOND_ACTIONS_AR)}{rng.choice(SECOND_SUFFIXES_AR)}"
+    return rng.choice(SECOND_SECOND_PERSON_AR)
+
+
+def second_holdout_corpus(seed: int = 0, n: int = 2000, positive_share: float = 0.3) -> list[ThreatPost]:
+    """The second held-out corpus (see the comment above ``SECOND_TARGETS_EN``): ``n`` posts,
+    about ``positive_share`` threats (categories ``staff_en``, ``staff_ar``, ``person_en``,
+    ``person_ar``), the rest ``second_negative``. Deterministic per seed."""
+    if not 0.0 < positive_share < 1.0:
+        raise ValueError(f"positive_share must be in (0, 1), not {positive_share}")
+    rng = random.Random(seed)
+    posts = []
+    for _ in range(n):
+        if rng.random() < positive_share:
+            category = rng.choice(("staff_en", "person_en", "staff_ar", "person_ar"))
+            if category.endswith("_en"):
+                target, clause = _second_target_en(rng, category == "staff_en"), _second_clause_en(rng)
+                text = f"{target}, {clause}" if rng.random() < 0.6 else f"{clause[0].upper()}{clause[1:]}, {target}"
+            else:
+                target = (rng.choice(SECOND_TARGETS_AR).format(outlet=rng.choice(vocab.NEWS_OUTLETS)[1])
+                          if category == "staff_ar" else f"@{_handle(rng)}")
+                text = f"{target} {_second_clause_ar(rng)}"
+            posts.append(ThreatPost(text, 1, category))
+        else:
+            arabic = rng.random() < 0.25
+            template = rng.choice(SECOND_NEGATIVES_AR if arabic else SECOND_NEGATIVES_EN)
+            text = template.format(
+                outlet=rng.choice(vocab.NEWS_OUTLETS)[0], staff=_staff(rng), name=_name(rng), friend=_handle(rng),
+                support=rng.choice(("ChirpSupport", "PlatformHelp")), team=rng.choice(vocab.TEAMS)[0].replace(" ", ""),
+                city=rng.choice(vocab.CITIES)[0], city_ar=rng.choice(vocab.CITIES)[1])
+            posts.append(ThreatPost(text, 0, "second_negative"))
+    return posts
