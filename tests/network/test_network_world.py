@@ -134,6 +134,10 @@ def test_size_command_from_list_files(tmp_path):
     found = json.loads(result.stdout)
     assert found["method"] == "chapman" and found["observed"] == 140
     assert found["estimate"] == pytest.approx(101 * 81 / 41 - 1, abs=0.1)
+    # The spelling, --lists FILE..., gives the same answer.
+    again = run("size", "--format", "json", "--lists", first, second)
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout) == found
 
 
 def test_migration_and_communities_commands(world):

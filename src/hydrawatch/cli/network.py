@@ -160,6 +160,8 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
 
     @app.command()
     def size(
+        more_lists: Annotated[list[Path] | None, typer.Argument(metavar="FILE", help="More list files, so that `--lists a.txt b.txt c.txt` works.",
+                                                                  show_default=False)] = None,
         db: DbOption = None,
         lists: Annotated[list[Path] | None, typer.Option("--lists", help="Files of account ids (one per line, or a CSV with account_id), one list per file. "
                                                           "Without them, lists are derived from the store: suspended, promoted, amplified_release, linked_out.")] = None,
@@ -172,6 +174,7 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         from hydrawatch.network.pipeline import network_view, read_lists, size_estimate, store_lists
         from hydrawatch.store.duck import Store
 
+        lists = [*(lists or ()), *(more_lists or ())]
         try:
             if lists:
                 detection = read_lists(lists)
