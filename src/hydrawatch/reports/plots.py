@@ -130,7 +130,7 @@ def timeline(days: Sequence, series: Mapping[str, Sequence[float]], title: str, 
     with _quiet():
         if bars is not None:
             twin = axes.twinx()
-            twin.bar(days, bars[1], color="#c44e5255", width=0.9, label=label(bars[0]))
+            twin.bar(days, bars[1], color="#c44e5255", width=_bar_width(days), align="edge", label=label(bars[0]))
             twin.set_ylabel(label(bars[0]), fontsize=9)
             twin.tick_params(labelsize=8)
             axes.set_zorder(twin.get_zorder() + 1)
@@ -146,6 +146,12 @@ def timeline(days: Sequence, series: Mapping[str, Sequence[float]], title: str, 
         figure.autofmt_xdate()
         _style(axes, title, "", ylabel)
     return embed(figure, title, alt, caption)
+
+
+def _bar_width(days: Sequence) -> float:
+    """Bars as wide as 90% of the closest spacing of the dates (matplotlib dates are in days)."""
+    gaps = [(b - a).total_seconds() / 86400 for a, b in zip(days, days[1:]) if b > a]
+    return 0.9 * min(gaps) if gaps else 0.9
 
 
 def network_plot(edges: Sequence[tuple[str, str, float]], groups: Mapping[str, int], title: str, alt: str, caption: str = "",
