@@ -97,3 +97,50 @@ def test_few_flags_on_real_english_troll_tweets(shared):
         texts = [row["content"] for row in itertools.islice(csv.DictReader(stream), 20_000)]
     flagged = sum(score_threat(t).is_threat() for t in texts)
     assert flagged / len(texts) <= 0.002
+
+
+# Structural cues: paraphrase, inflection, contraction, passive voice, negation, Arabic clitics.
+STRUCTURE_CASES = [
+    ("Chirp moderators, we are going to hurt you.", True),
+    ("@placeholder_user I'm gonna track you down", True),
+    ("@placeholder_user we're hunting you", True),
+    ("you'll be punished for this @placeholder_user", True),
+    ("the admins, you will regret what you did", True),
+    ("you will never be safe, @placeholder_user", True),
+    ("@placeholder_user no one will protect you", True),
+    ("@placeholder_user وسنعاقبكم", True),
+    ("@placeholder_user فسوف نطاردك", True),
+    ("@placeholder_user سننتقم منك", True),
+    ("@placeholder_user لن تفلت منا", True),
+    ("we will never hurt anyone, we just want the accounts back", False),
+    ("nobody is going to hurt you @friend_1, it is a small dog", False),
+    ("you're dead inside after that exam lol", False),
+    ("when you're dead nobody remembers your tweets", False),
+    ('the villain says "we will find you" in the trailer @friend_1', False),
+    ("you won't escape the traffic on monday @friend_1", False),
+    ("I'll hunt down that old photo for you @friend_1", False),
+    ("you will suffer through the long lecture anyway", False),
+    ("سنجد لك مقعدا في الصف الأول @friend_1", False),
+    ("لن نؤذي أحدا", False),
+]
+
+
+@pytest.mark.parametrize(("text", "threat"), STRUCTURE_CASES)
+def test_structure_cases(text, threat):
+    verdict = score_threat(text)
+    assert verdict.is_threat() is threat, (verdict.score, verdict.cues)
+
+
+def test_harm_verbs_are_matched_in_every_inflection():
+    from hydrawatch.signals.threat import _inflections
+
+    assert set(_inflections("hunt down").split("|")) == {"hunt down", "hunts down", "hunting down", "hunted down"}
+    assert {"stabbing", "stabbed"} <= set(_inflections("stab").split("|"))
+    assert {"executed", "executing"} <= set(_inflections("execute").split("|"))
+    assert "found" in _inflections("find").split("|")
+
+
+def test_quoted_intent_counts_as_reported():
+    verdict = score_threat('Twitter staff heard him say "we will find you"')
+    assert not verdict.is_threat()
+    assert ("reporting or condemning", "quoted speech") in verdict.cues
