@@ -53,8 +53,7 @@ from hydrawatch.core.errors import ConfigError
 
 from .data import DAY, HOUR, EnforcementData
 from .reach import step_times
-from .returns import DEFAULT_HORIZON_DAYS, recovery_pairs, return_dynamics, time_to_return
-from .survival import kaplan_meier
+from .returns import DEFAULT_HORIZON_DAYS, return_dynamics, time_to_return
 
 TARGETINGS = ("none", "hubs", "small_clusters")
 # Ages (hours) at which follower recovery is fitted; linear in between, flat after the last.
