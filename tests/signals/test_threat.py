@@ -144,3 +144,14 @@ def test_quoted_intent_counts_as_reported():
     verdict = score_threat('Twitter staff heard him say "we will find you"')
     assert not verdict.is_threat()
     assert ("reporting or condemning", "quoted speech") in verdict.cues
+
+
+def test_second_holdout_corpus_is_deterministic_and_disjoint_from_development():
+    from hydrawatch.synth.threats import second_holdout_corpus
+
+    a = second_holdout_corpus(5, 400)
+    assert a == second_holdout_corpus(5, 400) and a != second_holdout_corpus(6, 400)
+    assert {p.label for p in a} == {0, 1} and all(p.label == (p.category != "second_negative") for p in a)
+    assert {p.text for p in a}.isdisjoint({p.text for p in threat_corpus(5, 400)})
+    with pytest.raises(ValueError):
+        second_holdout_corpus(0, 10, positive_share=1.0)

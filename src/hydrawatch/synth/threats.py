@@ -22,6 +22,13 @@ The phrasings were written as a set of their own, with paraphrases the detector'
 not contain, so the measured recall is not the cue lists read back. The same author wrote both,
 so treat the numbers as a regression check, and the false-positive rate on real posts
 (IRA, OSACT, L-HSAB) as the independent one.
+
+Two held-out sets, testing different things. ``threat_corpus(..., holdout=True)``: fifteen
+phrasings that are mostly *vocabulary* no cue list has ("we have your address"); with so few
+phrasings each one moves recall by several points. :func:`second_holdout_corpus`: phrasings
+composed from parts (actor, future, harm verb, object, target; Arabic prefixes and clitics) and
+hard negatives built from the same parts, testing *generalisation* over paraphrase, inflection,
+word order, negation and targets; it was committed before the structural detector.
 """
 
 from __future__ import annotations
