@@ -56,6 +56,8 @@ def run_demo(
     returns = _returnees_section(db_path, out_dir)
     _accounts_section(db_path, out_dir)
     _network_section(db_path, out_dir)
+    _enforcement_section(db_path, out_dir)
+    _report_section(db_path, out_dir)
     _console_section(db_path, out_dir, returns)
     err.print(f"demo finished in {time.perf_counter() - started:,.1f} s; store: {db_path}; world: {out_dir}")
     del summary
@@ -181,6 +183,43 @@ def _accounts_section(db_path: Path, world: Path) -> None:
         out.print(f"[bold]{label}[/bold]  p = {row['score']:.3f}  ({verdict} by truth)", highlight=False)
         for item in [e for e in row["evidence"] if e["signal"] != "model"][:4]:
             out.print(f"    - {item['description']}", highlight=False, markup=False)
+
+
+def _enforcement_section(db_path: Path, world: Path) -> None:
+    """7. Is the platform winning? Lifetimes, returns and follower recovery, against the truth."""
+    from hydrawatch.enforcement import enforcement_summary, read_enforcement_data
+
+    out.rule("[bold]7. Enforcement[/bold] (lifetimes, returns, follower recovery)")
+    with Store(db_path, read_only=True) as store, err.status("measuring enforcement ..."):
+        data = read_enforcement_data(store)
+        summary = enforcement_summary(data)
+
+    def hours(value) -> str:
+        return "-" if value is None else f"{value:,.1f} h"
+
+    recovery = ", ".join("-" if r is None else f"{r:.2f}" for r in summary["follower_recovery_by_generation"])
+    out.print(f"{summary['accounts']:,} accounts ({summary['population']}): median lifetime {hours(summary['median_lifetime_hours'])}, "
+              f"{summary['share_suspended_within_2_days']:.1%} suspended within 2 days; "
+              f"return probability {summary['return_probability']:.2f}, median time to return {hours(summary['median_time_to_return_hours'])}; "
+              f"follower recovery by generation: {recovery or '-'}", highlight=False)
+
+
+def _report_section(db_path: Path, world: Path) -> None:
+    """8. Everything above as one offline HTML file."""
+    from hydrawatch.reports import ReportConfig, build_report, write_report
+
+    out.rule("[bold]8. The report[/bold]")
+    resolver = world / "truth" / "shortlinks.csv"
+    config = ReportConfig(title="hydrawatch demo report", resolvers=(resolver,) if resolver.exists() else ())
+    path = db_path.with_name("hydrawatch-report.html")
+    with Store(db_path, read_only=True) as store, err.status("building the report ..."):
+        built = build_report(store, None, config)
+    size = write_report(built, path)
+    missing = [s.key for s in built.sections if not s.available]
+    plots = sum(len(s.figures) for s in built.sections)
+    out.print(f"wrote {path} ({size / 1e6:,.1f} MB, {len(built.sections)} sections, {plots} plots"
+              + (f"; not available: {', '.join(missing)}" if missing else "") + "); it opens offline in any browser",
+              highlight=False, markup=False)
 
 
 def _console_section(db_path: Path, world: Path, returns) -> None:
