@@ -1,9 +1,14 @@
 """The REST API, ``/api/v1``: cases (list, get, decide), accounts, returnees and lineages, the
-network summary, the audit log, users and tokens (admins), and ``POST /events``, the live
-event endpoint. OpenAPI at ``/api/v1/openapi.json``."""
+network summary, exports (STIX 2.1, PDQ hash lists, cases as CSV/JSONL), the audit log, users
+and tokens (admins), and ``POST /events``, the live event endpoint. OpenAPI at
+``/api/v1/openapi.json``."""
 
 from __future__ import annotations
 
+import io
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Annotated, Literal
 
 import orjson
@@ -15,10 +20,10 @@ from pydantic import BaseModel, Field
 from hydrawatch.core.errors import ConfigError
 from hydrawatch.live.events import PayloadError
 from hydrawatch.review import CaseState, CaseType, ReviewError, StoredCase
-from hydrawatch.review.users import Principal
+from hydrawatch.review.users import Principal, Role
 
 from . import queries
-from .security import ADMIN, MODERATOR, VIEWER
+from .security import ADMIN, MODERATOR, VIEWER, Forbidden
 from .storeview import StoreUnavailable, read_store
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -244,6 +249,124 @@ def network_summary(request: Request, principal: Viewer, top: Annotated[int, Que
     except StoreUnavailable as exc:
         return _unavailable(exc)
     return Response(orjson.dumps({"totals": totals, **graph}, default=str), media_type="application/json")
+
+
+# --- exports -------------------------------------------------------------------------------
+#
+# The same exports as `hydrawatch export stix|pdq|cases`, with the same defaults (confirmed
+# cases only; moderators' names and reasons left out) and the same audit entry. Any role may
+# export what it can already read through the API; `with_decisions` (who decided and why, in
+# bulk) needs a moderator, like the audit log. An export is built in memory and recorded in
+# the audit log only once it is complete, then sent as an attachment.
+
+ExportState = Literal["open", "confirmed", "dismissed", "escalated", "all"]
+States = Annotated[list[ExportState] | None, Query(description="case states to export (repeat the parameter; or all); default confirmed")]
+CaseTypeFilter = Annotated[str | None, Query(description="only this case type: " + ", ".join(t.value for t in CaseType))]
+
+#: STIX 2.1's registered media type (section 1.5 of the specification).
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+_EXPORT_RESPONSES = {400: {"description": "an option is invalid (the detail says which)"},
+                     503: {"description": "the store is busy or absent (pdq needs it)"}}
+
+
+def _export_response(request: Request, principal: Principal, kind: str, write, media_type: str, suffix: str,
+                     options: dict) -> Response:
+    """Run ``write(review, out)`` (returns counts), audit it as the CLI does and answer with
+    the file as an attachment."""
+    review = request.app.state.review.review()
+    if options.get("type") is not None and options["type"] not in {t.value for t in CaseType}:
+        return JSONResponse({"error": "invalid", "detail": f"unknown case type {options['type']!r}; use one of: "
+                             + ", ".join(t.value for t in CaseType)}, status_code=400)
+    out = io.BytesIO()
+    try:
+        counts = write(review, out)
+    except ConfigError as exc:
+        return JSONResponse({"error": "invalid", "detail": str(exc)}, status_code=400)
+    except StoreUnavailable as exc:
+        return _unavailable(exc)
+    filename = f"hydrawatch-{kind}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.{suffix}"
+    review.audit(principal.actor, f"export_{kind}", f"api:{filename}", {**options, **counts})
+    return Response(out.getvalue(), media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@contextmanager
+def _export_store(request: Request, required: bool):
+    """The store for an export: stix uses it for handles and names when there is one (without
+    it, accounts go out by id alone); pdq needs it. A busy store is an error either way, so an
+    export never silently loses its handles."""
+    if request.app.state.config.store_path is None and not required:
+        yield None
+        return
+    with _store(request) as con:
+        yield SimpleNamespace(con=con)  # what the intel exports read: ``store.con``
+
+
+def _states(state: list[str] | None) -> tuple[str, ...]:
+    return tuple(state or ("confirmed",))
+
+
+@router.get("/exports/stix", response_class=Response, responses={
+    200: {"content": {STIX_MEDIA_TYPE: {"schema": {"type": "object"}}}, "description": "a STIX 2.1 bundle"}, **_EXPORT_RESPONSES})
+def export_stix_bundle(request: Request, principal: Viewer, state: States = None, type: CaseTypeFilter = None,
+                       tlp: Annotated[Literal["white", "clear", "green", "amber", "red"], Query(description="TLP marking of every object")] = "amber",
+                       producer: Annotated[str, Query(min_length=1, max_length=200, description="the organisation named as the bundle's creator")] = "hydrawatch") -> Response:
+    """Decided cases (default: confirmed) as a STIX 2.1 bundle: user-account observables,
+    indicators, returnee relationships and lineage groupings, TLP-marked; no moderators'
+    names or reasons. Recorded in the audit log."""
+    from hydrawatch.intel import StixConfig, export_stix
+
+    def write(review, out):
+        config = StixConfig(tlp=tlp, producer=producer)
+        with _export_store(request, required=False) as store:
+            return export_stix(review, out, store, _states(state), type, config)
+
+    return _export_response(request, principal, "stix", write, STIX_MEDIA_TYPE, "json",
+                            {"states": list(_states(state)), "type": type, "tlp": tlp})
+
+
+@router.get("/exports/pdq", response_class=Response, responses={
+    200: {"content": {"text/plain": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}},
+          "description": "`pdq HEX` lines (ThreatExchange signal file), or CSV with layout=csv"}, **_EXPORT_RESPONSES})
+def export_pdq_list(request: Request, principal: Viewer, state: States = None, type: CaseTypeFilter = None,
+                    min_quality: Annotated[int, Query(ge=0, le=100, description="leave out hashes of lower PDQ quality")] = 50,
+                    layout: Annotated[Literal["threatexchange", "csv"], Query(description="threatexchange (`pdq HEX` lines) or csv (with accounts and urls)")] = "threatexchange",
+                    pictures: Annotated[Literal["all", "avatars", "posts"], Query(description="avatars, posted media or all")] = "all") -> Response:
+    """PDQ hashes of the pictures decided cases' accounts showed and posted (needs the store).
+    Recorded in the audit log."""
+    from hydrawatch.intel import export_pdq
+
+    def write(review, out):
+        with _export_store(request, required=True) as store:
+            return export_pdq(review, out, store, _states(state), type, min_quality, layout, pictures)
+
+    csv_layout = layout == "csv"
+    return _export_response(request, principal, "pdq", write, "text/csv; charset=utf-8" if csv_layout else "text/plain; charset=utf-8",
+                            "csv" if csv_layout else "txt", {"states": list(_states(state)), "type": type, "layout": layout,
+                                                             "pictures": pictures, "min_quality": min_quality})
+
+
+@router.get("/exports/cases", response_class=Response, responses={
+    200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}},
+          "description": "one case per line (JSONL) or a CSV table"},
+    403: {"description": "with_decisions=true needs a moderator"}, **_EXPORT_RESPONSES})
+def export_case_records(request: Request, principal: Viewer, state: States = None, type: CaseTypeFilter = None,
+                        format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
+                        with_decisions: Annotated[bool, Query(description="include who decided and why (moderators and admins)")] = False) -> Response:
+    """Decided cases (default: confirmed) as JSONL or CSV. Who decided and why are internal
+    records: only with ``with_decisions=true``, and only for moderators and admins. Recorded in
+    the audit log."""
+    from hydrawatch.intel import export_cases
+
+    if with_decisions and not principal.role.allows(Role.MODERATOR):
+        raise Forbidden(principal, Role.MODERATOR)
+
+    def write(review, out):
+        return export_cases(review, out, format, _states(state), type, with_decisions)
+
+    media_type = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    return _export_response(request, principal, "cases", write, media_type, format,
+                            {"states": list(_states(state)), "type": type, "format": format, "with_decisions": with_decisions})
 
 
 # --- live events ---------------------------------------------------------------------------
