@@ -22,9 +22,17 @@ from typer.testing import CliRunner
 
 from hydrawatch.cli.main import app
 from hydrawatch.core.errors import ConfigError
-from hydrawatch.signals.content import ContentClassifier, ContentScore, ModelFileError, default_model_path
+from hydrawatch.signals.content import (
+    DEFAULT_THRESHOLD,
+    THRESHOLD_GRID,
+    ContentClassifier,
+    ContentScore,
+    ModelFileError,
+    best_threshold,
+    default_model_path,
+)
 from hydrawatch.signals.content_data import LabelledPosts, deduplicate, near_duplicate_keys
-from hydrawatch.signals.content_eval import HARD_LABEL, evaluate
+from hydrawatch.signals.content_eval import HARD_LABEL, evaluate, post_kinds
 from hydrawatch.signals.content_features import FeatureConfig, NgramHasher, clean_post, weigh_reference
 
 from conftest import SHARED_DATA
@@ -164,6 +172,37 @@ def test_fit_follows_sklearn_conventions_and_separates_held_out_accounts(trained
     assert (trained.predict(texts) == np.array(labels)).mean() > 0.9
 
 
+def test_threshold_is_chosen_in_training_unless_given(trained):
+    assert trained.threshold is None and trained.threshold_ in THRESHOLD_GRID
+    with pytest.raises(ConfigError, match="no threshold yet"):
+        ContentClassifier().decision_threshold  # noqa: B018
+    fixed = ContentClassifier(threshold=0.7)
+    assert fixed.decision_threshold == 0.7
+    texts, labels, groups = synthetic_posts(accounts_per_class=6, posts_per_account=10, seed=2)
+    assert ContentClassifier(features=SMALL, epochs=5, threshold=0.7).fit(texts, labels, groups).decision_threshold == 0.7
+
+
+def test_best_threshold_maximises_macro_f1_against_brute_force():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    p = np.clip(0.35 * y + rng.normal(0.3, 0.2, 400), 0, 1)
+    from sklearn.metrics import f1_score
+
+    scores = [f1_score(y, p >= t, average="macro") for t in THRESHOLD_GRID]
+    chosen = best_threshold(y, p)
+    assert abs(f1_score(y, p >= chosen, average="macro") - max(scores)) < 1e-12
+    assert chosen == max(t for t, f in zip(THRESHOLD_GRID, scores) if f == max(scores))  # ties: the higher one
+
+
+def test_post_kinds_separate_retweets_replies_originals_and_short_posts():
+    texts = ["RT @a: hello there friends and all", "@b thanks brother", "a post of several plain words", "ok"]
+    kinds = post_kinds(texts, [clean_post(t).text for t in texts])
+    assert kinds["retweet"].tolist() == [True, False, False, False]
+    assert kinds["reply"].tolist() == [False, True, False, False]
+    assert kinds["original"].tolist() == [False, False, True, True]
+    assert kinds["short"].tolist() == [False, True, False, True]
+
+
 def test_fit_needs_both_classes_and_enough_accounts():
     with pytest.raises(ConfigError, match="both classes"):
         ContentClassifier(features=SMALL).fit(["zorvak one", "zorvak two"], [1, 1], ["a", "b"])
@@ -175,8 +214,8 @@ def test_scores_carry_provenance_and_evidence_from_the_post(trained):
     post = "the city zorvak quenlit report"
     (score,) = trained.score([post], explain=True)
     assert isinstance(score, ContentScore) and score.signal == "content_ngram"
-    assert score.model_version == trained.version_ and score.threshold == trained.threshold
-    assert score.probability is not None and score.flagged == (score.probability >= trained.threshold)
+    assert score.model_version == trained.version_ and score.threshold == trained.decision_threshold == trained.threshold_
+    assert score.probability is not None and score.flagged == (score.probability >= trained.threshold_)
     assert score.evidence
     cleaned = clean_post(post).text
     for item in score.evidence:
@@ -238,7 +277,11 @@ def test_save_load_round_trip_gives_identical_scores(trained, tmp_path):
     assert loaded.version_ == trained.version_ and loaded.trained_on_ == {"note": "synthetic"}
     assert [s.evidence for s in loaded.score(texts[:5], explain=True)] == [s.evidence for s in trained.score(texts[:5], explain=True)]
     payload = json.loads(meta.read_text())
-    assert payload["features"]["n_features_log2"] == SMALL.n_features_log2 and payload["params"]["threshold"] == 0.5
+    assert payload["features"]["n_features_log2"] == SMALL.n_features_log2 and payload["params"]["threshold"] is None
+    assert payload["threshold_chosen"] == trained.threshold_ and loaded.decision_threshold == trained.threshold_
+    del payload["threshold_chosen"]  # a model saved before thresholds were learned keeps 0.5
+    meta.write_text(json.dumps(payload))
+    assert ContentClassifier.load(tmp_path / "m").decision_threshold == DEFAULT_THRESHOLD
     with zipfile.ZipFile(weights) as archive:  # plain arrays, nothing pickled
         assert sorted(archive.namelist()) == ["coef.npy", "intercept.npy"]
     with np.load(weights, allow_pickle=False) as arrays:
@@ -300,6 +343,8 @@ def test_evaluate_reports_metrics_per_set_and_label():
     pooled = report.pooled[0]
     assert pooled["positives"]["posts"] == sum(labels) and pooled[HARD_LABEL]["posts"] == sum(1 for t in posts.tags if "HS3" in t)
     assert [row["threshold"] for row in report.thresholds][:2] == [0.2, 0.3]
+    assert {"threshold", "recall:original"} <= summary.keys()  # no synthetic post is a retweet or reply
+    assert all(row["threshold"] in THRESHOLD_GRID for row in report.per_fold)  # each fold chose its own
 
 
 # --- CLI ---------------------------------------------------------------------------------------
@@ -414,7 +459,7 @@ def test_trained_on_a_real_subset_it_separates_held_out_accounts(real_posts, tmp
     y = posts.y
     model.fit_vectors(X[train], y[train], np.asarray(posts.groups)[train])
     p = model.predict_proba_vectors(X[test])[:, 1]
-    flags = np.where(np.isnan(p), False, np.nan_to_num(p) >= model.threshold)
+    flags = np.where(np.isnan(p), False, np.nan_to_num(p) >= model.decision_threshold)
     from sklearn.metrics import f1_score
 
     y_test = y[test]

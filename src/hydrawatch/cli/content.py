@@ -99,14 +99,14 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
 
         columns = CLASSIFY_COLUMNS if fmt is not OutputFormat.table else ["post_id", "account_id", "probability", "flagged", "skipped", "evidence"]
         try:
-            emit_rows(rows(), columns, fmt, title=f"content ({classifier.version_}, threshold {classifier.threshold:g})")
+            emit_rows(rows(), columns, fmt, title=f"content ({classifier.version_}, threshold {classifier.decision_threshold:g})")
         except (HydrawatchError, OSError) as exc:
             raise _fail(exc) from exc
         for problem in problems[:SHOW_PROBLEMS]:
             err.print(f"[yellow]bad line[/yellow] {problem}", highlight=False, soft_wrap=True)
         if len(problems) > SHOW_PROBLEMS:
             err.print(f"  ... and {len(problems) - SHOW_PROBLEMS:,} more bad lines")
-        err.print(f"{counts['posts']:,} posts: {counts['flagged']:,} flagged at {classifier.threshold:g}, "
+        err.print(f"{counts['posts']:,} posts: {counts['flagged']:,} flagged at {classifier.decision_threshold:g}, "
                   f"{counts['skipped']:,} skipped (nothing to classify)", highlight=False)
 
     @train_app.command("content")
@@ -142,7 +142,7 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         data: DataOption = None,
         folds: Annotated[int, typer.Option(help="Folds of the grouped (by account) split.")] = 5,
         seeds: Annotated[str, typer.Option(help="Comma-separated seeds; each reshuffles the accounts into folds.")] = "1,2,3",
-        threshold: Annotated[float | None, typer.Option(help="Flag from this probability (default: the classifier's).", show_default=False)] = None,
+        threshold: Annotated[float | None, typer.Option(help="Flag from this probability (default: the one each fold's classifier chooses on its own training accounts).", show_default=False)] = None,
         fmt: FormatOption = OutputFormat.table,
     ) -> None:
         """Held-out metrics of the content classifier, split by account (never by post) after

@@ -58,9 +58,11 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "THRESHOLD_GRID",
     "MODEL_VERSION",
     "SIGNAL",
     "ContentClassifier",
+    "best_threshold",
     "ContentScore",
     "FeatureConfig",
     "default_model_path",
@@ -72,7 +74,10 @@ SIGNAL = "content_ngram"
 #: Version of the model *format and method*; a trained model's version adds a digest of its
 #: weights, so two trainings never share a version string.
 MODEL_VERSION = "content-ngram-1"
+#: The threshold of a model saved before thresholds were chosen in training.
 DEFAULT_THRESHOLD = 0.5
+#: Candidate thresholds for :meth:`ContentClassifier.fit` to choose from.
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 #: Posts are vectorised in batches of this many: big enough to amortise numpy calls, small
 #: enough to stay in cache.
 BATCH = 2048
@@ -129,12 +134,18 @@ class ContentClassifier:
     calibration_folds:
         Folds (by group) for the out-of-fold log-odds the calibration is fitted on.
     threshold:
-        Calibrated probability from which a post is flagged.
+        Calibrated probability from which a post is flagged. ``None`` (the default) lets
+        :meth:`fit` choose it: the value of :data:`THRESHOLD_GRID` with the highest macro-F1 on
+        the calibration folds' out-of-fold probabilities, that is on accounts the fold's model
+        did not see. It is learned from training data only (``threshold_``), never from the data
+        a model is evaluated on. Label noise makes this matter: many posts of support accounts are
+        ordinary, so the calibrated probability of a typical support post is well below 0.5 and
+        0.5 trades recall away for little precision.
     """
 
     def __init__(self, features: FeatureConfig = FeatureConfig(), alpha: float = 2e-6, epochs: int = 15,
                  class_weight: str | None = "balanced", calibration_folds: int = 3,
-                 threshold: float = DEFAULT_THRESHOLD, random_state: int = 0):
+                 threshold: float | None = None, random_state: int = 0):
         self.features = features
         self.alpha = alpha
         self.epochs = epochs
@@ -142,6 +153,16 @@ class ContentClassifier:
         self.calibration_folds = calibration_folds
         self.threshold = threshold
         self.random_state = random_state
+
+    @property
+    def decision_threshold(self) -> float:
+        """The threshold in force: ``threshold`` when set, else the one :meth:`fit` chose."""
+        if self.threshold is not None:
+            return float(self.threshold)
+        chosen = getattr(self, "threshold_", None)
+        if chosen is None:
+            raise ConfigError("this classifier has no threshold yet: fit it, load a trained one, or pass threshold=")
+        return chosen
 
     # --- vectors -------------------------------------------------------------------------------
 
@@ -201,6 +222,7 @@ class ContentClassifier:
             out_of_fold[held] = self._linear().fit(X[train], y[train]).decision_function(X[held])
         platt = LogisticRegression(C=1e4).fit(out_of_fold.reshape(-1, 1), y)
         self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+        self.threshold_ = best_threshold(y, self._calibrate(out_of_fold))
         linear = self._linear().fit(X, y)
         self.coef_ = linear.coef_.ravel().astype(np.float32)
         self.intercept_ = float(linear.intercept_[0])
@@ -238,24 +260,25 @@ class ContentClassifier:
     def predict(self, texts: Sequence[str | None]) -> np.ndarray:
         """1 for posts flagged at the threshold, 0 otherwise (skipped posts included)."""
         p = self.predict_proba(texts)[:, 1]
-        return np.where(np.isnan(p), 0, p >= self.threshold).astype(np.int8)
+        return np.where(np.isnan(p), 0, p >= self.decision_threshold).astype(np.int8)
 
     def score(self, texts: Sequence[str | None], explain: bool | str = "flagged", evidence_terms: int = 3) -> list[ContentScore]:
         """Verdicts with provenance. ``explain``: True for every scored post, ``"flagged"`` for
         posts at or above the threshold only (explaining is ~100x slower than scoring), False
         for none."""
         cleaned = self.clean(texts)
+        threshold = self.decision_threshold
         probabilities = self.predict_proba_vectors(self.vectorize([c.text for c in cleaned]))[:, 1]
         scores = []
         for post, p in zip(cleaned, probabilities):
             if post.skip_reason or math.isnan(p):
-                scores.append(ContentScore(None, False, self.threshold, self.version_, skipped=post.skip_reason or "no features", truncated=post.truncated))
+                scores.append(ContentScore(None, False, threshold, self.version_, skipped=post.skip_reason or "no features", truncated=post.truncated))
                 continue
-            flagged = bool(p >= self.threshold)
+            flagged = bool(p >= threshold)
             evidence: tuple[Evidence, ...] = ()
             if explain is True or (explain == "flagged" and flagged):
                 evidence = tuple(self.explain(post, evidence_terms))
-            scores.append(ContentScore(float(p), flagged, self.threshold, self.version_, truncated=post.truncated, evidence=evidence))
+            scores.append(ContentScore(float(p), flagged, threshold, self.version_, truncated=post.truncated, evidence=evidence))
         return scores
 
     # --- evidence -------------------------------------------------------------------------------
@@ -340,6 +363,7 @@ class ContentClassifier:
             "features": asdict(self.features),
             "params": {k: getattr(self, k) for k in ("alpha", "epochs", "class_weight", "calibration_folds", "threshold", "random_state")},
             "calibration": {"slope": self.calibration_[0], "intercept": self.calibration_[1]},
+            "threshold_chosen": self.threshold_,
             "weights_file": weights.name,
             "weights_sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
             "n_train_posts": self.n_train_posts_,
@@ -377,6 +401,7 @@ class ContentClassifier:
         if model.coef_.shape != (features.n_features,):
             raise ModelFileError(f"{weights} holds {model.coef_.shape} weights, {meta.name} says {features.n_features}")
         model.calibration_ = (float(slope), float(intercept))
+        model.threshold_ = float(payload.get("threshold_chosen", DEFAULT_THRESHOLD))
         model.n_train_posts_ = payload.get("n_train_posts", 0)
         model.n_train_positive_ = payload.get("n_train_positive", 0)
         model.trained_on_ = payload.get("trained_on", {})
@@ -384,6 +409,21 @@ class ContentClassifier:
         if model.version_ != payload.get("version"):
             raise ModelFileError(f"{weights} does not give the version {meta.name} records; retrain: hydrawatch train content")
         return model
+
+
+def best_threshold(y: np.ndarray, probabilities: np.ndarray, grid: np.ndarray = THRESHOLD_GRID) -> float:
+    """The threshold of ``grid`` with the highest macro-F1 of ``probabilities`` against ``y``
+    (ties: the higher threshold, which flags fewer posts). Used on out-of-fold probabilities."""
+    y = np.asarray(y, dtype=bool)
+    flags = probabilities[None, :] >= grid[:, None]  # (thresholds, posts)
+    true_pos = (flags & y).sum(axis=1)
+    false_pos = (flags & ~y).sum(axis=1)
+    false_neg = y.sum() - true_pos
+    true_neg = (~y).sum() - false_pos
+    f1_pos = 2 * true_pos / np.maximum(2 * true_pos + false_pos + false_neg, 1)
+    f1_neg = 2 * true_neg / np.maximum(2 * true_neg + false_neg + false_pos, 1)
+    macro = (f1_pos + f1_neg) / 2
+    return float(grid[len(grid) - 1 - int(np.argmax(macro[::-1]))])
 
 
 def _paths(path: Path) -> tuple[Path, Path]:

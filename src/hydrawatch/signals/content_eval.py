@@ -15,8 +15,11 @@ flagged*: a missed positive and a correct negative, as in use. Metrics:
 * ``fpr``: share of negatives flagged, per set, per data-set label (OSACT ``OFF``, ``HS1``..``HS6``,
   ``VIO``, ``VLG``; L-HSAB ``normal``/``abusive``/``hate``; IRA ``original``/``retweet``/``quote``)
   and ``osact_hate_or_violence`` (any ``HS*`` or ``VIO``): hateful or violent is not extremist;
-* ``recall`` of positives, overall and by script (the positives are mostly English; Arabic
-  positives are few and deserve their own number);
+* ``recall`` of positives, overall, by script (the positives are mostly English; Arabic
+  positives are few and deserve their own number) and by kind of post (:func:`post_kinds`:
+  retweet, reply, original, short);
+* ``threshold``: the one each fold's model chose on its own training accounts (see
+  :class:`~.content.ContentClassifier`); never on the test fold;
 * ``roc_auc`` and ``average_precision`` of the probabilities;
 * ``brier`` score, and reliability bins pooled over folds;
 * ``thresholds``: the same pooled numbers at other thresholds, to choose one knowingly;
@@ -31,6 +34,7 @@ flagged*: a missed positive and a correct negative, as in use. Metrics:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -108,6 +112,19 @@ def label_masks(posts: LabelledPosts) -> dict[str, np.ndarray]:
     return masks
 
 
+_RETWEET_START = re.compile(r"\s*RT\s*@", re.IGNORECASE)
+
+
+def post_kinds(texts: Sequence[str], clean_texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Masks of the kinds of post the report gives positive recall for: retweets (``RT @``),
+    replies (starting with a mention), originals, and posts of at most three words after
+    cleaning (greetings, "thanks brother": the posts that carry the least signal)."""
+    retweet = np.array([bool(_RETWEET_START.match(t or "")) for t in texts], dtype=bool)
+    reply = np.array([(t or "").lstrip().startswith("@") for t in texts], dtype=bool) & ~retweet
+    short = np.array([0 < len(c.split()) <= 3 if c else False for c in clean_texts], dtype=bool)
+    return {"retweet": retweet, "reply": reply, "original": ~retweet & ~reply, "short": short}
+
+
 def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: Callable[[int], ContentClassifier],
              folds: int = 5, seeds: Sequence[int] = (1, 2, 3), progress: Callable[[str], None] | None = None) -> ContentEvalReport:
     """Grouped, stratified k-fold over ``seeds``. ``make_classifier(seed)`` returns an unfitted
@@ -117,6 +134,7 @@ def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: 
     vectorizer = make_classifier(0)
     X = vectorizer.vectorize(list(clean_texts))
     scripts = np.array([script_of(t) for t in clean_texts])
+    kinds = post_kinds(posts.texts, clean_texts)
     masks = label_masks(posts)
     positives = y == 1
     report = ContentEvalReport(folds=folds, seeds=list(seeds))
@@ -135,13 +153,13 @@ def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: 
             p = model.predict_proba_vectors(X[test])[:, 1]
             scored = ~np.isnan(p)
             flags = np.zeros(len(test), dtype=bool)
-            flags[scored] = p[scored] >= model.threshold
+            flags[scored] = p[scored] >= model.decision_threshold
             flags_all[test] = flags
             p_all[test] = p
-            threshold = model.threshold
+            threshold = model.decision_threshold
             y_test = y[test]
             p_filled = np.where(scored, p, 0.0)
-            row: dict = {"seed": seed, "fold": fold, "test_posts": int(len(test)), "test_positive": int(y_test.sum()),
+            row: dict = {"seed": seed, "fold": fold, "threshold": threshold, "test_posts": int(len(test)), "test_positive": int(y_test.sum()),
                          "test_groups": int(len(np.unique(groups[test]))), "skipped": int((~scored).sum())}
             row["macro_f1"] = float(f1_score(y_test, flags, average="macro"))
             row["macro_f1_scored_only"] = float(f1_score(y_test[scored], flags[scored], average="macro"))
@@ -151,6 +169,8 @@ def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: 
             row["recall"] = _rate(flags, positives[test])
             for script in ("latin", "arabic"):
                 row[f"recall:{script}"] = _rate(flags, positives[test] & (scripts[test] == script))
+            for kind, mask in kinds.items():
+                row[f"recall:{kind}"] = _rate(flags, positives[test] & mask[test])
             for name, mask in masks.items():
                 row[f"fpr:{name}"] = _rate(flags, mask[test])
             report.per_fold.append(row)
