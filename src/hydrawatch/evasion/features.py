@@ -18,6 +18,7 @@ from rapidfuzz.distance import Indel
 from .accounts import NO_TIME, AccountTable
 from .candidates import Candidates, Source
 from .handles import relate, trigram_jaccard
+from .keys import is_default_avatar
 from .promotions import PromotionLink
 
 
@@ -158,7 +159,9 @@ def pair_features(
             row[column["bio_similarity"]] = trigram_jaccard(bio_old, bio_new)
             row[column["bio_word_overlap"]] = _jaccard(frozenset(bio_old.split()), frozenset(bio_new.split()))
         row[column["bios_known"]] = float(bool(bio_old and bio_new))
-        avatars_old, avatars_new = table.avatar_urls[p], table.avatar_urls[c]
+        # the stock picture of accounts without one is no evidence: as if unknown
+        avatars_old = [url for url in table.avatar_urls[p] if url and not is_default_avatar(url)]
+        avatars_new = [url for url in table.avatar_urls[c] if url and not is_default_avatar(url)]
         distance = _avatar_distance(table.avatar_hashes[p], table.avatar_hashes[c])
         row[column["avatar_distance"]] = distance
         if avatars_old and avatars_new:

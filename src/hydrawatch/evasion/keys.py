@@ -75,6 +75,11 @@ def name_keys(display_name: str) -> tuple[str, ...]:
     return (f"name:{skel}",)
 
 
+def is_default_avatar(url: str) -> bool:
+    """The platform's stock picture of accounts without one: shared by everybody, evidence of nothing."""
+    return "default_profile" in url
+
+
 def _raw_lower(handle: str) -> str:
     return (handle or "").lstrip("@").lower()
 

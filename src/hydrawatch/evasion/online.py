@@ -31,7 +31,7 @@ from hydrawatch.signals.media import PdqIndex, hamming
 from .features import AVATAR_MATCH, FEATURE_NAMES, describe
 from .handles import relate, trigram_jaccard
 from .index import KeyIndex
-from .keys import KEY_VERSION, handle_keys, hash_keys, name_keys
+from .keys import KEY_VERSION, handle_keys, hash_keys, is_default_avatar, name_keys
 
 #: Features the sign-up ranker sees; the others are unknown a moment after sign-up.
 SIGNUP_FEATURES = (
@@ -257,8 +257,9 @@ class OnlineMatcher:
         if self.avatar_hashes_[row] and account.avatar_hash:
             distance = float(min(hamming(old, account.avatar_hash) for old in self.avatar_hashes_[row]))
             x[column["avatar_distance"]] = distance
-        if self.avatars_[row] and account.avatar_url:
-            same = account.avatar_url in self.avatars_[row] or (not math.isnan(distance) and distance <= AVATAR_MATCH)
+        old_avatars = [url for url in self.avatars_[row] if url and not is_default_avatar(url)]
+        if old_avatars and account.avatar_url and not is_default_avatar(account.avatar_url):
+            same = account.avatar_url in old_avatars or (not math.isnan(distance) and distance <= AVATAR_MATCH)
             x[column["same_avatar"]] = float(same)
         hours = (account.created_at - self.ended_at_[row]) / 3600.0
         x[column["hours_after_end"]] = abs(hours)
@@ -339,6 +340,6 @@ def _identity_keys(handles, names, avatars) -> list[str]:
         if name:
             keys.extend(name_keys(name))
     for url in avatars:
-        if url and "default_profile" not in url:
+        if url and not is_default_avatar(url):
             keys.append(f"avatar:{url}")
     return keys
