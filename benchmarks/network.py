@@ -148,7 +148,8 @@ def main() -> int:
         print(f"  roles macro-F1 {roles['macro_f1']:.3f}; ARI {with_identities['ari']:.3f} (without identities {alone['ari']:.3f}); "
               f"migration destinations {migration['destination_recall']:.3f}, pairs {migration['recall']:.3f} "
               f"({shortener_only['recall']:.3f} without t.co profile links); "
-              f"size |error| median {size['median_abs_error']}, within 15% {size['within_15pct']}, coverage {size['coverage']}; "
+              f"size |error| median {size['median_abs_error']}, within 15% {size['within_15pct']}, coverage {size['coverage']}, "
+              f"both {size['within_15pct_and_covered']}, median width {size['median_interval_width']}; "
               f"from store lists {store_size['estimate']} [{store_size['low']}, {store_size['high']}] vs true {store_size['true_size']}", flush=True)
 
     large = None
@@ -159,7 +160,7 @@ def main() -> int:
         print(f"size experiment on {spec.world_name} ...", flush=True)
         large = evaluate_size(prepare_world(spec, args.cache), replicates=replicates, lists=5, rates=(0.08, 0.11, 0.14, 0.18), seed=spec.seed)
         print(f"  true size {large['true_size']}: |error| median {large['median_abs_error']}, within 15% {large['within_15pct']}, "
-              f"coverage {large['coverage']}", flush=True)
+              f"coverage {large['coverage']}, both {large['within_15pct_and_covered']}, median width {large['median_interval_width']}", flush=True)
 
     def mean(path: tuple[str, str]) -> float:
         return float(np.mean([w[path[0]][path[1]] for w in worlds]))
@@ -199,6 +200,8 @@ def main() -> int:
         "size_large_world_median_abs_error": large["median_abs_error"] if large else None,
         "size_large_world_within_15pct": large["within_15pct"] if large else None,
         "size_large_world_coverage": large["coverage"] if large else None,
+        "size_large_world_within_15pct_and_covered": large["within_15pct_and_covered"] if large else None,
+        "size_large_world_median_interval_width": large["median_interval_width"] if large else None,
         "fanboy": fanboy,
     }
     # The size target read literally is per run: the estimate within 15 % *and* the interval

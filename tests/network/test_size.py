@@ -7,9 +7,10 @@ import math
 
 import numpy as np
 import pytest
+from scipy.stats import chi2
 
 from hydrawatch.core.errors import ConfigError
-from hydrawatch.network.size import capture_histories, chapman, estimate_size, loglinear
+from hydrawatch.network.size import _forward_selection, capture_histories, chapman, estimate_size, loglinear
 
 
 def test_chapman_matches_hand_computation():
@@ -103,3 +104,65 @@ def test_simulated_lists_interval_covers_truth_mostly():
 def test_needs_two_lists():
     with pytest.raises(ConfigError, match="two non-empty lists"):
         estimate_size({"only": {"a"}, "empty": set()})
+
+
+def test_chao_lower_bound_matches_its_closed_form():
+    # Five exchangeable lists (every history with s captures has the same count): the Chao
+    # log-linear model's unseen count is exactly (K - 1)/K * f1^2 / (2 f2) (Rivest & Baillargeon 2007).
+    per_history = {1: 60, 2: 12, 3: 6, 4: 4, 5: 3}  # more s >= 3 than independence predicts: heterogeneity
+    cells = {h: per_history[sum(h)] for h in itertools.product((0, 1), repeat=5) if any(h)}
+    f1, f2 = 5 * 60, 10 * 12
+    observed = sum(cells.values())
+    found = loglinear(_lists_from_cells(cells), heterogeneity=("chao",))
+    assert found.model == ("heterogeneity:chao",)
+    assert found.estimate == pytest.approx(observed + 4 / 5 * f1**2 / (2 * f2), rel=1e-6)
+    assert found.low < found.estimate < found.high
+
+
+def _heterogeneous_lists(rng: np.random.Generator, total: int, lists: int, rate: float, sigma: float) -> dict[str, set[int]]:
+    """Lists drawn like the benchmark's: account i on list k with probability
+    1 - exp(-rate * w_i * e_k), log-normal catchabilities w and list efficiencies e."""
+    w = rng.lognormal(0.0, sigma, total)
+    w /= w.mean()
+    drawn = {}
+    for k in range(lists):
+        p = 1.0 - np.exp(-rate * w * rng.lognormal(0.0, 0.4))
+        drawn[f"l{k}"] = set(np.flatnonzero(rng.random(total) < p).tolist())
+    return drawn
+
+
+def test_heterogeneity_models_correct_the_independence_bias():
+    rng = np.random.default_rng(11)
+    total, errors, independence_errors, covered = 1000, [], [], 0
+    for _ in range(6):
+        lists = _heterogeneous_lists(rng, total, lists=5, rate=0.13, sigma=0.5)
+        found = estimate_size(lists)
+        errors.append(found.estimate / total - 1)
+        covered += found.low <= total <= found.high
+        independence_errors.append(loglinear(lists, heterogeneity=()).estimate / total - 1)
+    # Ignoring heterogeneity underestimates (the quiet accounts are missed by every list);
+    # the heterogeneity models move the estimate up, most of the way back.
+    assert np.mean(independence_errors) < -0.1
+    assert np.mean(errors) > np.mean(independence_errors) + 0.04
+    assert abs(np.mean(errors)) < 0.1
+    assert covered >= 4
+
+
+def test_no_chance_interactions_between_conditionally_independent_lists():
+    # Heterogeneous but otherwise independent lists: AIC alone adds a pairwise interaction
+    # nearly every time; the Bonferroni-guarded forward selection rarely does.
+    rng = np.random.default_rng(5)
+    aic_only_level = 10 * (1 - chi2.cdf(2.0, 1))  # a 2-unit gain in deviance: AIC's rule, over 10 pairs
+    guarded = aic_only = 0
+    for _ in range(8):
+        _, histories, counts = capture_histories(_heterogeneous_lists(rng, 800, 5, 0.15, 0.4))
+        observed = int(counts.sum())
+        guarded += bool(_forward_selection(histories, counts, observed, 50.0, "chao")[0].model.interactions)
+        aic_only += bool(_forward_selection(histories, counts, observed, 50.0, "chao", level=aic_only_level)[0].model.interactions)
+    assert guarded <= 2 and aic_only >= 6
+
+
+def test_unknown_heterogeneity_model_is_refused():
+    lists = {f"l{k}": {1, 2, 3, k + 10} for k in range(3)}
+    with pytest.raises(ConfigError, match="choose from"):
+        loglinear(lists, heterogeneity=("rasch",))

@@ -13,26 +13,48 @@ never goes below ``r`` and is skewed upward, as the uncertainty is.
 
 **Three or more lists: log-linear models** (Fienberg 1972). The counts of the ``2^K - 1``
 observed capture histories are fitted by a Poisson GLM (statsmodels) with main effects for
-each list plus a chosen set of two-list interactions; the unseen cell is the fitted count of
-the all-zero history, ``exp(intercept)``. Interactions model dependence between lists (two
-methods that tend to find the same accounts, or heterogeneity: some accounts are easy to
-find by any method), which is what breaks the two-list estimate. Every subset of the
-pairwise interactions is fitted for K <= 4 lists (forward selection beyond), together with
-one-parameter heterogeneity models (Darroch's and Poisson2, Rivest & Baillargeon's Rcapture),
-and the model with the lowest AIC is reported (``model``). Models with no degree of freedom
-left, whose fit does not converge or whose unseen count explodes (more than ``max_ratio``
-times the observed) are discarded. The point estimate is the AIC-weighted average over the
-fitted models (Buckland, Burnham & Augustin 1997; weights ``exp(-dAIC/2)``), which is
-steadier than the selected model's own estimate (``selected_estimate``) when several models
-fit about equally well: on simulated lists it cut the RMSE of the estimate by up to 40 %.
+each list, a heterogeneity term and chosen two-list interactions; the unseen cell is the
+fitted count of the all-zero history, ``exp(intercept)``.
 
-**Interval: profile likelihood** (Cormack 1992, as in the R package Rcapture). For a candidate
-total N the unseen cell is set to ``N - n`` and the model is refitted to the complete table;
-the multinomial log-likelihood of the observed histories given N is profiled, and the 95 %
-interval is the set of N within ``chi2(1)_0.95 / 2`` of its maximum. One model's interval
-ignores the choice of model, and undercovers for it (about 60 % instead of 95 % on simulated
-heterogeneous lists), so the reported interval is the union of the profile intervals of every
-model within ``support_aic`` (2) AIC units of the best: ~90 % coverage in the same runs.
+*Heterogeneity* (some accounts are easier to find by every method: busy ones, promoted ones)
+is what biases capture-recapture most, and it is modelled first, as in Rcapture's Mth
+models (Rivest & Baillargeon 2007), with ``s`` the number of lists an account is on:
+
+* ``chao``: Chao's lower bound, a free parameter for each ``s >= 3``, so the unseen count
+  rests on the ``s = 1`` and ``s = 2`` cells alone and no shape is assumed for the
+  catchabilities. With K equal lists it is exactly ``f0 = (K - 1)/K * f1^2 / (2 f2)``
+  (Chao 1987). Under heterogeneity it is a lower bound: on simulated lists it ran ~6 % low.
+* ``poisson2``: one parameter on ``2^s - 1``, a parametric mixture that corrects upward.
+* ``darroch``: ``s^2 / 2``, a normal mixture; unstable when each list finds 10-20 % of the
+  accounts, so by default it only widens the interval (below), not the estimate.
+
+Heterogeneity coefficients are kept non-negative (Rcapture's ``neg = TRUE``); at zero a model
+is the independence model, so each family nests it. *Interactions* (two methods that find the
+same accounts) are added by forward selection while one lowers AIC and its likelihood-ratio
+test passes at 5 % after a Bonferroni correction for the pairs tried: by AIC alone, one of ten
+pairs enters by chance most of the time, and a spurious interaction between two small lists
+moves the unseen count a lot. Models with no degree of freedom left, whose fit does not
+converge or whose unseen count explodes (more than ``max_ratio`` times the observed) are
+discarded. The point estimate is the AIC-weighted average of the families' selected models
+(Buckland, Burnham & Augustin 1997; weights ``exp(-dAIC/2)``); ``model`` is the best one and
+``selected_estimate`` its own estimate.
+
+On lists drawn like the benchmark's (five lists, log-normal catchabilities, 30-60 % of
+300-1,400 accounts visible; development worlds only), this cut the median error from 13 % to
+9 % and the RMSE from 0.45 to 0.13 against AIC-averaging over every interaction subset with
+one-parameter heterogeneity terms, which let Darroch's model and chance interactions blow the
+estimate up.
+
+**Interval: profile likelihood** (Cormack 1992, as in Rcapture). For a candidate total N the
+unseen cell is set to ``N - n`` and the model is refitted to the complete table (over its
+whole constrained heterogeneity family); the multinomial log-likelihood of the observed
+histories given N is profiled, and the 95 % interval is the set of N within
+``chi2(1)_0.95 / 2`` of its maximum: asymmetric, longer upward, as the uncertainty is. The
+reported interval is the union of the profile intervals of the selected models within
+``support_aic`` (2) AIC units of the best, Darroch's included when it is among them, since
+choosing among them is part of the uncertainty. It ignores the heterogeneity no model here
+can see, so it undercovers somewhat when each list finds few accounts: 90-93 % on simulated
+lists, lowest on the smallest networks.
 
 **What it cannot do.** No model fixes dependence it cannot see: with K lists the K-way
 interaction is assumed absent, and if every list misses the same kind of account (private
@@ -48,8 +70,8 @@ import itertools
 import logging
 import math
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
@@ -60,8 +82,7 @@ from hydrawatch.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-VERSION = "capture-recapture-1"
-MAX_EXHAUSTIVE_LISTS = 4
+VERSION = "capture-recapture-2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,30 +147,49 @@ def capture_histories(lists: Mapping[str, Iterable[str]]) -> tuple[list[str], np
     return names, histories, np.array([counts.get(p, 0) for p in patterns], dtype=float)
 
 
-#: One-parameter heterogeneity terms (Rcapture's Mth models), as functions of ``s``, the
-#: number of lists an account is on: some accounts are easier to find by every method.
-HETEROGENEITY: dict[str, object] = {
-    "darroch": lambda s: s * s / 2.0,  # Darroch et al. 1993: a normal mixture of catchabilities
-    "poisson2": lambda s: np.power(2.0, s) - 1.0,  # Rivest & Baillargeon 2007
+#: Heterogeneity terms (Rcapture's Mth models), as design columns in ``s``, the number of lists
+#: an account is on, and ``t``, the number of lists: some accounts are easier to find by every
+#: method. Each coefficient must be >= 0 (more heterogeneity than independence, never less).
+HETEROGENEITY: dict[str, Callable[[np.ndarray, int], list[np.ndarray]]] = {
+    # Chao's lower bound (Rivest & Baillargeon 2007): one free parameter per s >= 3, so the
+    # unseen count rests on the s = 1 and s = 2 cells only; no shape assumed for the
+    # heterogeneity, the robust choice when captures are sparse.
+    "chao": lambda s, t: [(s == level).astype(float) for level in range(3, t + 1)],
+    "poisson2": lambda s, t: [np.power(2.0, s) - 1.0],  # Rivest & Baillargeon 2007
+    "darroch": lambda s, t: [s * s / 2.0],  # Darroch et al. 1993: a normal mixture of catchabilities
 }
+
+#: The heterogeneity families whose best models are averaged. Darroch's model is fitted on
+#: request only: with lists that each find 10-20 % of the accounts its unseen count is
+#: unstable (RMSE 0.17 vs 0.13 when averaged in on simulated lists).
+DEFAULT_HETEROGENEITY = ("chao", "poisson2")
+#: Families that only widen the interval (see :func:`loglinear`).
+INTERVAL_HETEROGENEITY = ("darroch",)
 
 
 @dataclass(frozen=True, slots=True)
 class _Model:
     interactions: tuple[tuple[int, int], ...] = ()
     heterogeneity: str | None = None
+    #: which of the heterogeneity columns are kept (the others were fitted < 0 and set to 0)
+    kept: tuple[int, ...] | None = None
 
     def describe(self, names: Sequence[str]) -> tuple[str, ...]:
         terms = tuple(f"{names[i]}*{names[j]}" for i, j in self.interactions)
         return (*terms, f"heterogeneity:{self.heterogeneity}") if self.heterogeneity else terms
 
 
+def _heterogeneity_columns(histories: np.ndarray, model: _Model) -> list[np.ndarray]:
+    if not model.heterogeneity:
+        return []
+    columns = HETEROGENEITY[model.heterogeneity](histories.sum(axis=1), histories.shape[1])
+    return columns if model.kept is None else [columns[i] for i in model.kept]
+
+
 def _design(histories: np.ndarray, model: _Model) -> np.ndarray:
     columns = [np.ones(len(histories)), *histories.T]
     columns += [histories[:, i] * histories[:, j] for i, j in model.interactions]
-    if model.heterogeneity:
-        columns.append(HETEROGENEITY[model.heterogeneity](histories.sum(axis=1)))
-    return np.column_stack(columns)
+    return np.column_stack(columns + _heterogeneity_columns(histories, model))
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +198,7 @@ class _Fit:
     unseen: float
     aic: float
     params: np.ndarray
+    family: str | None = None  # the heterogeneity family searched (model.heterogeneity is None if it fitted zero)
 
 
 def _poisson_fit(X: np.ndarray, y: np.ndarray):
@@ -174,73 +215,100 @@ def _poisson_fit(X: np.ndarray, y: np.ndarray):
 
 
 def _fit_model(histories: np.ndarray, counts: np.ndarray, model: _Model, observed: int, max_ratio: float) -> _Fit | None:
-    X = _design(histories, model)
-    # A model with as many parameters as cells fits anything (no degree of freedom left to
-    # test it); its unseen count swings wildly with noise, so it is not a candidate.
-    if X.shape[1] >= len(counts):
-        return None
-    try:
-        result = _poisson_fit(X, counts)
-    except (ValueError, np.linalg.LinAlgError):
-        return None
-    params = np.asarray(result.params)
-    if not np.all(np.isfinite(params)) or not result.converged:
-        return None
+    """Fit one model; heterogeneity coefficients fitted below zero are set to zero and the
+    model refitted (Rcapture's ``neg = TRUE``): a negative one would say accounts found once
+    are *less* likely to be found again, which is not heterogeneity. With every coefficient at
+    zero the constrained fit is the base model (main effects and interactions)."""
+    if model.heterogeneity and model.kept is None:
+        model = _Model(model.interactions, model.heterogeneity, tuple(range(len(_heterogeneity_columns(histories, model)))))
+    while True:
+        X = _design(histories, model)
+        # A model with as many parameters as cells fits anything (no degree of freedom left to
+        # test it); its unseen count swings wildly with noise, so it is not a candidate.
+        if X.shape[1] >= len(counts):
+            return None
+        try:
+            result = _poisson_fit(X, counts)
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+        params = np.asarray(result.params)
+        if not np.all(np.isfinite(params)) or not result.converged:
+            return None
+        if model.heterogeneity:
+            het = params[X.shape[1] - len(model.kept):]
+            negative = [i for i, value in zip(model.kept, het) if value <= 1e-8]
+            if negative:
+                kept = tuple(i for i in model.kept if i not in negative)
+                model = _Model(model.interactions, model.heterogeneity if kept else None, kept or None)
+                continue
+        break
     unseen = float(math.exp(params[0])) if params[0] < 700 else math.inf
     if not math.isfinite(unseen) or unseen > max_ratio * observed:
         return None
     return _Fit(model, unseen, float(result.aic), params)
 
 
-def _candidate_models(k: int) -> Iterable[_Model]:
-    """Every subset of the pairwise interactions, then each heterogeneity term alone and with
-    one interaction."""
-    pairs = list(itertools.combinations(range(k), 2))
-    for size in range(len(pairs) + 1):
-        for chosen in itertools.combinations(pairs, size):
-            yield _Model(chosen)
-    for name in HETEROGENEITY:
-        yield _Model((), name)
-        for pair in pairs:
-            yield _Model((pair,), name)
-
-
-def _forward_selection(histories, counts, observed, max_ratio) -> tuple[list[_Fit], int]:
-    """Start from independence and from each heterogeneity term; add the interaction that
-    lowers AIC most until none does."""
+def _forward_selection(histories, counts, observed, max_ratio, heterogeneity: str | None, level: float = 0.05) -> tuple[_Fit | None, int]:
+    """Start from the model with main effects (and the heterogeneity term); add the pairwise
+    interaction that lowers AIC most, while it does *and* its likelihood-ratio test passes at
+    ``level`` after a Bonferroni correction for the pairs tried. AIC alone adds an interaction
+    whenever it gains 1 unit of log-likelihood, which one of ten pairs does by chance ~80 % of
+    the time; a spurious interaction between two small lists moves the unseen count a lot (on
+    simulated conditionally independent lists it doubled the RMSE)."""
     k = histories.shape[1]
     pairs = list(itertools.combinations(range(k), 2))
-    starts = [_fit_model(histories, counts, _Model((), h), observed, max_ratio) for h in (None, *HETEROGENEITY)]
-    tried = len(starts)
-    fitted = [f for f in starts if f is not None]
-    best = min(fitted, key=lambda f: f.aic, default=None)
+    best = _fit_model(histories, counts, _Model((), heterogeneity), observed, max_ratio)
+    tried = 1
     while best is not None:
         options = []
         for pair in pairs:
             if pair in best.model.interactions:
                 continue
-            model = _Model(tuple(sorted((*best.model.interactions, pair))), best.model.heterogeneity)
+            model = _Model(tuple(sorted((*best.model.interactions, pair))), heterogeneity)
             fit = _fit_model(histories, counts, model, observed, max_ratio)
             tried += 1
             if fit is not None:
                 options.append(fit)
-        fitted += options
         better = min(options, key=lambda f: f.aic, default=None)
         if better is None or better.aic >= best.aic:
             break
+        # A Chao column can drop out when an interaction comes in: test on the parameters added.
+        added = len(better.params) - len(best.params)
+        gain = best.aic - better.aic + 2 * added  # 2 x log-likelihood gain
+        if added > 0 and gain < chi2.ppf(1 - level / len(pairs), added):
+            break
         best = better
-    return fitted, tried
+    return (None if best is None else replace(best, family=heterogeneity)), tried
 
 
-def _profile_loglik(total: float, histories: np.ndarray, counts: np.ndarray, model: _Model) -> float:
+def _profile_loglik(total: float, histories: np.ndarray, counts: np.ndarray, model: _Model, family: str | None = None) -> float:
     """Multinomial log-likelihood of the observed histories when the population is ``total``,
-    maximised over the model's parameters (refit on the complete table)."""
+    maximised over the model's parameters (refit on the complete table). With a heterogeneity
+    ``family`` the maximum is over the whole constrained family (every coefficient >= 0), not
+    over the columns kept at the estimate: a model whose heterogeneity fitted zero at its own
+    estimate may well fit some at a larger total, and its interval must admit that."""
     observed = counts.sum()
     unseen = total - observed
     full_histories = np.vstack([np.zeros(histories.shape[1]), histories])
     full_counts = np.concatenate([[unseen], counts])
-    result = _poisson_fit(_design(full_histories, model), full_counts)
+    if family:
+        model = _Model(model.interactions, family, tuple(range(len(HETEROGENEITY[family](histories.sum(axis=1), histories.shape[1])))))
+    while True:
+        X = _design(full_histories, model)
+        try:
+            result = _poisson_fit(X, full_counts)
+        except (ValueError, np.linalg.LinAlgError):
+            return -math.inf  # the refit diverged (an empty cell's term ran off): not a supported total
+        if not model.heterogeneity:
+            break
+        het = np.asarray(result.params)[X.shape[1] - len(model.kept):]
+        kept = tuple(i for i, value in zip(model.kept, het) if value > 1e-8)
+        if kept == model.kept:
+            break
+        model = _Model(model.interactions, model.heterogeneity if kept else None, kept or None)
     fitted = np.asarray(result.fittedvalues)
+    if not np.all(np.isfinite(fitted)):
+        return -math.inf
     p = fitted / fitted.sum()
     loglik = gammaln(total + 1) - gammaln(unseen + 1) - gammaln(counts + 1).sum()
     loglik += float(np.sum(counts * np.log(np.clip(p[1:], 1e-300, None))))
@@ -248,11 +316,11 @@ def _profile_loglik(total: float, histories: np.ndarray, counts: np.ndarray, mod
     return float(loglik)
 
 
-def _profile_interval(histories, counts, model: _Model, estimate: float, confidence: float) -> tuple[float, float]:
+def _profile_interval(histories, counts, model: _Model, estimate: float, confidence: float, family: str | None = None) -> tuple[float, float]:
     observed = float(counts.sum())
 
     def ll(total: float) -> float:
-        return _profile_loglik(total, histories, counts, model)
+        return _profile_loglik(total, histories, counts, model, family)
 
     upper_search = max(estimate * 4, observed * 2, observed + 50)
     best = minimize_scalar(lambda t: -ll(t), bounds=(observed, upper_search), method="bounded", options={"xatol": 1e-3})
@@ -270,47 +338,59 @@ def _profile_interval(histories, counts, model: _Model, estimate: float, confide
     return float(low), float(high)
 
 
-def loglinear(lists: Mapping[str, Iterable[str]], confidence: float = 0.95, max_ratio: float = 50.0, support_aic: float = 2.0, average: bool = True) -> SizeEstimate:
-    """The log-linear estimate from three or more lists (see the module docstring)."""
+def loglinear(lists: Mapping[str, Iterable[str]], confidence: float = 0.95, max_ratio: float = 50.0, support_aic: float = 2.0,
+              average: bool = True, heterogeneity: Sequence[str] = DEFAULT_HETEROGENEITY,
+              interval_heterogeneity: Sequence[str] = INTERVAL_HETEROGENEITY) -> SizeEstimate:
+    """The log-linear estimate from three or more lists (see the module docstring).
+
+    ``heterogeneity`` names the families fitted (keys of :data:`HETEROGENEITY`); each
+    contributes its forward-selected model, and the estimate is their AIC-weighted average.
+    ``interval_heterogeneity`` names families that only widen the interval, when their model
+    is within ``support_aic`` of the best."""
     names, histories, counts = capture_histories(lists)
     k = len(names)
     if k < 3:
         raise ConfigError(f"log-linear models need at least 3 lists, got {k}; use chapman() for two")
+    unknown = [h for h in (*heterogeneity, *interval_heterogeneity) if h not in HETEROGENEITY]
+    if unknown:
+        raise ConfigError(f"unknown heterogeneity model(s) {unknown}; choose from {sorted(HETEROGENEITY)}")
     observed = int(counts.sum())
     if observed == 0:
         raise ConfigError("every list is empty: nothing to estimate")
-    if k <= MAX_EXHAUSTIVE_LISTS:
-        fits = [f for f in (_fit_model(histories, counts, m, observed, max_ratio) for m in _candidate_models(k)) if f is not None]
-        tried = sum(1 for _ in _candidate_models(k))
-    else:
-        fits, tried = _forward_selection(histories, counts, observed, max_ratio)
-    best = min(fits, key=lambda f: (f.aic, len(f.model.interactions)), default=None)
+    fits, tried = [], 0
+    # Each family nests the independence model (every heterogeneity coefficient at zero, where
+    # the constrained fit lands when the lists show no heterogeneity); with no family it is
+    # the only candidate.
+    for kind in heterogeneity or (None,):
+        fit, count = _forward_selection(histories, counts, observed, max_ratio, kind)
+        tried += count
+        if fit is not None and all(f.model != fit.model for f in fits):
+            fits.append(fit)
+    best = min(fits, key=lambda f: (f.aic, len(f.params)), default=None)
     if best is None:
         raise ConfigError("no log-linear model could be fitted (lists too small or without overlaps); add lists or use fewer")
     selected = estimate = observed + best.unseen
     if average:
-        deltas = np.array([f.aic - best.aic for f in fits])
-        weights = np.exp(-deltas / 2)
+        weights = np.exp(-np.array([f.aic - best.aic for f in fits]) / 2)
         estimate = observed + float(np.sum(weights * np.array([f.unseen for f in fits])) / weights.sum())
-    # The interval covers every model the data support about as well as the best one (within
-    # ``support_aic`` AIC units): choosing among them is part of the uncertainty.
-    support = {f.model: f for f in fits if f.aic - best.aic <= support_aic}
-    # Heterogeneity (some accounts are easier to find by every method) is the usual cause of
-    # bias, and a few hundred accounts cannot tell it from independence by AIC: the interval
-    # also spans the best-fitting model of each heterogeneity kind (a sensitivity bound).
-    for kind in HETEROGENEITY:
-        family = [f for f in fits if f.model.heterogeneity == kind]
-        if family:
-            chosen = min(family, key=lambda f: f.aic)
-            support.setdefault(chosen.model, chosen)
-    bounds = [_profile_interval(histories, counts, f.model, observed + f.unseen, confidence) for f in support.values()]
+    # The interval covers every family model the data support about as well as the best one
+    # (within ``support_aic`` AIC units): choosing among them is part of the uncertainty.
+    support = [f for f in fits if f.aic - best.aic <= support_aic]
+    # Darroch's model is too unstable to average into the estimate, but when it fits about as
+    # well, the totals it supports are part of the uncertainty (on simulated lists it lifted
+    # the coverage from 90 % to 93 %, at a wider interval).
+    for kind in interval_heterogeneity:
+        extra, count = _forward_selection(histories, counts, observed, max_ratio, kind)
+        tried += count
+        if extra is not None and extra.aic - best.aic <= support_aic and all(extra.model != f.model for f in support):
+            support.append(extra)
+    bounds = [_profile_interval(histories, counts, f.model, observed + f.unseen, confidence, f.family) for f in support]
     low, high = min(b[0] for b in bounds), max(b[1] for b in bounds)
     sizes = {name: int(len(set(lists[name]))) for name in names}
     overlaps = {f"{names[i]}&{names[j]}": len(set(lists[names[i]]) & set(lists[names[j]])) for i, j in itertools.combinations(range(k), 2)}
     model = best.model.describe(names)
     log.info("log-linear: %d lists, %d observed, model %s (AIC %.1f): N = %.0f [%.0f, %.0f]", k, observed, model or "independence", best.aic, estimate, low, high)
-    interval = (f"profile likelihood {confidence:.0%}, over the {len(support)} model(s) within {support_aic:g} AIC of the best "
-                "and the best heterogeneity models")
+    interval = f"profile likelihood {confidence:.0%}, over the {len(support)} model(s) within {support_aic:g} AIC of the best"
     low, high = min(low, estimate), max(high, estimate)
     return SizeEstimate(float(estimate), low, high, "log-linear", observed, interval, model, best.aic,
                         sizes, overlaps, tried, float(selected))
