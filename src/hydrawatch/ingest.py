@@ -28,6 +28,7 @@ from hydrawatch.store.parquet import import_parquet, is_export_folder
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_ROWS = 250_000
+DEFAULT_COMMIT_BYTES = 512 * 1024 * 1024  # input per transaction for big files (see Store.ingest_file)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +121,12 @@ def ingest_paths(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     force_format: str | None = None,
     fast: bool = True,
+    commit_bytes: int = DEFAULT_COMMIT_BYTES,
 ) -> IngestSummary:
     """Load every file under ``paths`` into ``store``; see the module docstring. ``fast=False``
-    reads every file with the exact (reference) readers only; the result is the same."""
+    reads every file with the exact (reference) readers only; the result is the same.
+    ``commit_bytes``: a file commits in batches of about this much input (0: one transaction
+    per file, whatever its size; memory then grows with the file)."""
     summary = IngestSummary()
     given = [Path(p) for p in paths]
     for path in expand_paths(given):
@@ -136,6 +140,7 @@ def ingest_paths(
                 force_format=force_format,
                 quiet_unknown=from_folder,
                 fast=fast,
+                commit_bytes=commit_bytes,
             )
         )
     return summary
@@ -150,8 +155,10 @@ def ingest_file(
     force_format: str | None = None,
     quiet_unknown: bool = False,
     fast: bool = True,
+    commit_bytes: int = DEFAULT_COMMIT_BYTES,
 ) -> FileResult:
-    """Load one file in one transaction; never raises for bad input, only reports it."""
+    """Load one file in one transaction (one per ``commit_bytes`` of input for big files);
+    never raises for bad input, only reports it."""
     name = str(path)
     if not path.exists():
         return FileResult(name, "failed", message="no such file or folder")
@@ -180,14 +187,16 @@ def ingest_file(
     try:
         with store.ingest_file(name, sha256, size, source.name) as open_ingest:
             batcher = RecordBatcher(open_ingest.file_id)
+            batches = _Batches(open_ingest, problems, commit_bytes)
             if fast and source.name == TwarcFlatSource.name:
-                records = _read_twarc_fast(path, open_ingest, batcher, problems, progress, size)
+                records = _read_twarc_fast(path, open_ingest, batcher, problems, progress, size, batches)
             else:
                 for record in source.read(path, problems):
                     batcher.add(record)
                     records += 1
                     if batcher.rows >= batch_rows:
                         open_ingest.append(batcher.take())
+                        batches.maybe_commit()
                         if progress:
                             progress(Progress(name, source.name, problems.bytes_read, size, records))
             open_ingest.append(batcher.take())
@@ -226,6 +235,19 @@ def _import_export_folder(store: Store, path: Path) -> FileResult:
     return FileResult(name, "ingested", "hydrawatch-parquet", sum(result.added.values()), 0, result.added)
 
 
+class _Batches:
+    """Commits a file's staged rows every ``commit_bytes`` of input (see FileIngest.checkpoint)."""
+
+    def __init__(self, open_ingest: FileIngest, problems: ProblemLog, commit_bytes: int):
+        self.open_ingest, self.problems, self.commit_bytes = open_ingest, problems, commit_bytes
+        self.last = 0
+
+    def maybe_commit(self) -> None:
+        if self.commit_bytes and self.problems.bytes_read - self.last >= self.commit_bytes:
+            self.open_ingest.checkpoint()
+            self.last = self.problems.bytes_read
+
+
 def _read_twarc_fast(
     path: Path,
     open_ingest: FileIngest,
@@ -233,6 +255,7 @@ def _read_twarc_fast(
     problems: ProblemLog,
     progress: Callable[[Progress], None] | None,
     size: int,
+    batches: _Batches,
 ) -> int:
     """twarc2 flattened tweets through the fast reader, with the exact reader for whatever the
     fast reader leaves (odd types, invalid JSON or UTF-8): the same rows either way."""
@@ -253,6 +276,7 @@ def _read_twarc_fast(
                         batcher.add(record)
                         records += 1
         open_ingest.append(batcher.take())
+        batches.maybe_commit()
         if progress:
             progress(Progress(name, TwarcFlatSource.name, problems.bytes_read, size, records))
     return records

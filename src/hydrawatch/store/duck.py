@@ -4,7 +4,10 @@ Open it with :class:`Store` (a context manager). Data enters through :meth:`Stor
 which wraps one input file in one transaction: rows are appended to staging tables, then
 folded into the real tables with de-duplication on each table's natural key, and the file is
 recorded in ``ingests``. If anything fails or the process is interrupted, the transaction rolls
-back and the store is exactly as it was before that file.
+back and the store is exactly as it was before that file. Files larger than a batch (512 MB
+of input by default, see :func:`hydrawatch.ingest.ingest_paths`) commit batch by batch, so
+memory stays bounded; an interruption then keeps the batches already committed, the file is
+not recorded as ingested, and ingesting it again adds exactly what is missing.
 """
 
 from __future__ import annotations
@@ -71,6 +74,9 @@ class FileIngest:
     records: int = 0
     problems: list[Problem] = field(default_factory=list)
     rejected: int = 0
+    _scratch: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    committed: dict[str, int] = field(default_factory=dict)  # rows added by earlier batches
+    batches: int = 0  # batches committed before the last one
 
     def append(self, tables: dict[str, pa.Table]) -> None:
         for name, table in tables.items():
@@ -79,9 +85,30 @@ class FileIngest:
     def stage_twarc_table(self, table: pa.Table):
         """Stage a parsed block of twarc2 flattened tweets (see store.fast_twarc); returns the
         line numbers left for the exact reader and the number of records staged."""
-        from .fast_twarc import stage_table
+        from .fast_twarc import new_scratch, stage_table
 
-        return stage_table(self.store.con, table, self.file_id)
+        if self._scratch is None:
+            self._scratch = new_scratch()
+        return stage_table(self.store.con, table, self.file_id, self._scratch)
+
+    def checkpoint(self) -> None:
+        """Fold what is staged so far into the tables and commit it: a long file then holds
+        at most one batch in memory. A crash later in the file loses only the open batch;
+        the file is not recorded as ingested until its end, so ingesting it again adds what
+        is missing (folding de-duplicates on every table's natural key)."""
+        con = self.store.con
+        self.close_scratch()
+        _add(self.committed, merge.fold_stage_into_tables(con))
+        merge.drop_stage_tables(con)
+        con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
+        merge.create_stage_tables(con)
+        self.batches += 1
+
+    def close_scratch(self) -> None:
+        if self._scratch is not None:
+            self._scratch.close()
+            self._scratch = None
 
 
 class Store:
@@ -185,15 +212,19 @@ class Store:
 
     @contextmanager
     def ingest_file(self, path: str, sha256: str, size_bytes: int, format: str) -> Iterator[FileIngest]:
-        """One file, one transaction. Yields a :class:`FileIngest` to append staged rows to."""
+        """One file, one transaction (or one per batch, when the reader calls
+        :meth:`FileIngest.checkpoint`). Yields a :class:`FileIngest` to append staged rows to."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
             file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM ingests").fetchall()[0][0]
             merge.create_stage_tables(con)
             ingest = FileIngest(self, file_id, path, sha256, size_bytes, format)
-            yield ingest
-            added = merge.fold_stage_into_tables(con)
+            try:
+                yield ingest
+            finally:
+                ingest.close_scratch()
+            added = _add(dict(ingest.committed), merge.fold_stage_into_tables(con))
             con.execute(
                 "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -255,6 +286,12 @@ class Store:
             "ORDER BY p.file_id, p.line LIMIT ?",
             [limit],
         ).fetchall()
+
+
+def _add(total: dict[str, int], more: dict[str, int]) -> dict[str, int]:
+    for key, value in more.items():
+        total[key] = total.get(key, 0) + value
+    return total
 
 
 def _version() -> str:

@@ -105,24 +105,44 @@ def parse_blocks(block: LineBlock) -> Iterator[tuple[LineBlock, pa.Table | None]
     yield block, table.append_column("hw_line", pa.array(numbers, pa.int64()))
 
 
-def stage_table(con: duckdb.DuckDBPyConnection, table: pa.Table, file_id: int) -> tuple[np.ndarray, int]:
+def stage_table(con: duckdb.DuckDBPyConnection, table: pa.Table, file_id: int,
+                scratch: duckdb.DuckDBPyConnection | None = None) -> tuple[np.ndarray, int]:
     """Stage the rows of a parsed block. Returns the line numbers the SQL checks leave for the
     exact reader, and how many records were staged (posts, profiles, account references, as
-    the exact reader counts records)."""
-    fragments, references = flatten_fragments(table)
-    con.execute(MACROS)
-    con.register("fx_fragments", fragments)
-    con.register("fx_references", references)
+    the exact reader counts records).
+
+    The block's intermediate tables live in ``scratch``, a separate in-memory connection in
+    autocommit mode, and only the staged rows enter ``con``'s open transaction: a table
+    created and dropped inside a transaction keeps its data until the transaction ends, so
+    per-block work tables in the file's transaction would hold a copy of the whole file in
+    memory."""
+    own = scratch is None
+    scratch = scratch if scratch is not None else new_scratch()
     try:
-        con.execute(_CHECK_SQL)
+        fragments, references = flatten_fragments(table)
+        scratch.register("fx_fragments", fragments)
+        scratch.register("fx_references", references)
+        try:
+            scratch.execute(_CHECK_SQL)
+        finally:
+            scratch.unregister("fx_fragments")
+            scratch.unregister("fx_references")
+        staged = _stage(con, scratch, file_id)
+        exact_lines = scratch.execute("SELECT line_number FROM fx_bad ORDER BY 1").fetchnumpy()["line_number"]
+        for name in ("fx_frags", "fx_refs", "fx_bad", "fx_ok"):
+            scratch.execute(f"DROP TABLE IF EXISTS temp.{name}")
     finally:
-        con.unregister("fx_fragments")
-        con.unregister("fx_references")
-    staged = _stage(con, file_id)
-    exact_lines = con.execute("SELECT line_number FROM fx_bad ORDER BY 1").fetchnumpy()["line_number"]
-    for name in ("fx_frags", "fx_refs", "fx_bad", "fx_ok"):
-        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        if own:
+            scratch.close()
     return exact_lines, staged
+
+
+def new_scratch() -> duckdb.DuckDBPyConnection:
+    """An in-memory connection for one file's block-by-block work (see :func:`stage_table`)."""
+    scratch = duckdb.connect(":memory:")
+    scratch.execute("SET preserve_insertion_order = false")
+    scratch.execute(MACROS)
+    return scratch
 
 
 _COMMON = ["id", "text", "created_at", "author_id", "author", "conversation_id", "lang", "in_reply_to_user_id", "in_reply_to_user"]
@@ -240,11 +260,10 @@ _MENTIONS = """list_transform(coalesce(mentions, []), lambda m: {'username': coa
                    ELSE m.id END})"""
 
 
-def _stage(con: duckdb.DuckDBPyConnection, file_id: int) -> int:
-    staged = _rows(
-        con,
+def _stage(con: duckdb.DuckDBPyConnection, scratch: duckdb.DuckDBPyConnection, file_id: int) -> int:
+    staged = _move(
+        con, scratch, "stage_posts",
         f"""
-        INSERT INTO stage_posts
         SELECT '{PLATFORM}', o.id, o.account_id, TRY_CAST(o.created_at AS TIMESTAMPTZ),
                CASE WHEN o.reposted IS NOT NULL THEN 'repost' WHEN o.replied IS NOT NULL THEN 'reply'
                     WHEN o.quoted IS NOT NULL THEN 'quote' ELSE 'original' END,
@@ -258,9 +277,9 @@ def _stage(con: duckdb.DuckDBPyConnection, file_id: int) -> int:
             GROUP BY r.frag) r ON r.frag = o.frag
         """,
     )
-    con.execute(
+    _move(
+        con, scratch, "stage_entities",
         f"""
-        INSERT INTO stage_entities
         SELECT '{PLATFORM}', id, CAST(e.i - 1 AS INTEGER), e.x.kind, e.x.value, e.x.target
         FROM (
             SELECT id, unnest(list_transform(
@@ -277,10 +296,9 @@ def _stage(con: duckdb.DuckDBPyConnection, file_id: int) -> int:
             FROM fx_ok)
         """
     )
-    staged += _rows(
-        con,
+    staged += _move(
+        con, scratch, "stage_profiles",
         f"""
-        INSERT INTO stage_profiles
         SELECT '{PLATFORM}', u.id, TRY_CAST(created_at AS TIMESTAMPTZ), u.username, u.name, u.description, u.location,
                u.profile_image_url, u.url, u.protected, u.verified, TRY_CAST(u.created_at AS TIMESTAMPTZ),
                u.public_metrics.followers_count, u.public_metrics.following_count, u.public_metrics.tweet_count,
@@ -291,10 +309,9 @@ def _stage(con: duckdb.DuckDBPyConnection, file_id: int) -> int:
             SELECT line_number, created_at, in_reply_to_user FROM fx_ok WHERE in_reply_to_user.id IS NOT NULL)
         """,
     )
-    staged += _rows(
-        con,
+    staged += _move(
+        con, scratch, "stage_accounts",
         f"""
-        INSERT INTO stage_accounts
         SELECT '{PLATFORM}', account_id, username, TRY_CAST(seen_at AS TIMESTAMPTZ), {file_id}, line_number FROM (
             SELECT line_number, account_id, NULL AS username, created_at AS seen_at FROM fx_ok WHERE author.id IS NULL
             UNION ALL
@@ -308,6 +325,14 @@ def _stage(con: duckdb.DuckDBPyConnection, file_id: int) -> int:
     return staged
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    """Run an INSERT and return how many rows it inserted."""
-    return con.execute(sql).fetchall()[0][0]
+def _move(con: duckdb.DuckDBPyConnection, scratch: duckdb.DuckDBPyConnection, stage: str, select: str) -> int:
+    """Run ``select`` on the scratch connection and append its rows to ``stage`` in ``con``;
+    return how many rows moved."""
+    rows = scratch.sql(select).to_arrow_table()
+    if rows.num_rows:
+        con.register("fx_move", rows)
+        try:
+            con.execute(f"INSERT INTO {stage} SELECT * FROM fx_move")
+        finally:
+            con.unregister("fx_move")
+    return rows.num_rows
