@@ -9,10 +9,13 @@ rest of the file is kept; a file in no known format is reported and the other fi
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Empty, Full, Queue
 
 from hydrawatch.core.errors import HydrawatchError, UnknownFormatError
 from hydrawatch.core.model import SourceRef
@@ -172,20 +175,28 @@ def ingest_file(
         return FileResult(name, "failed", message=f"cannot read ({exc.strerror or exc})")
 
     size = sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
-    sha256 = file_sha256(path)
-    earlier = store.ingested(sha256)
-    if earlier is not None:
-        return FileResult(
-            name,
-            "skipped",
-            source.name,
-            message=f"already ingested as {earlier.path} on {earlier.ingested_at:%Y-%m-%d %H:%M}; nothing to add",
-        )
+    digest: str | Callable[[], str]
+    if store.has_ingested_size(size):
+        # a file of this size was loaded before: it may be the same one, so check first
+        digest = file_sha256(path)
+        earlier = store.ingested(digest)
+        if earlier is not None:
+            return FileResult(
+                name,
+                "skipped",
+                source.name,
+                message=f"already ingested as {earlier.path} on {earlier.ingested_at:%Y-%m-%d %H:%M}; nothing to add",
+            )
+    else:
+        # new contents for sure: hash while reading instead of reading the file twice in a row
+        hashing = ThreadPoolExecutor(1, thread_name_prefix="sha256")
+        digest = hashing.submit(file_sha256, path).result
+        hashing.shutdown(wait=False)
 
     problems = ProblemLog()
     records = 0
     try:
-        with store.ingest_file(name, sha256, size, source.name) as open_ingest:
+        with store.ingest_file(name, digest, size, source.name) as open_ingest:
             batcher = RecordBatcher(open_ingest.file_id)
             batches = _Batches(open_ingest, problems, commit_bytes)
             if fast and source.name == TwarcFlatSource.name:
@@ -248,6 +259,48 @@ class _Batches:
             self.last = self.problems.bytes_read
 
 
+def _prefetched(items: Iterator, depth: int = 2) -> Iterator:
+    """Yield from ``items``, produced ``depth`` ahead on a worker thread: the next block is read
+    and parsed (Arrow releases the GIL) while DuckDB works on this one. Errors from the worker
+    are raised here; leaving the loop early stops the worker."""
+    queue: Queue = Queue(depth)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put((item, None), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((done, None))
+        except BaseException as exc:  # handed to the consumer
+            queue.put((done, exc))
+
+    worker = threading.Thread(target=work, name="hydrawatch-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = queue.get()
+            if item is done:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                queue.get(timeout=0.1)
+            except Empty:
+                pass
+
+
 def _read_twarc_fast(
     path: Path,
     open_ingest: FileIngest,
@@ -261,8 +314,9 @@ def _read_twarc_fast(
     fast reader leaves (odd types, invalid JSON or UTF-8): the same rows either way."""
     name = str(path)
     records = 0
-    for block in iter_line_blocks(path, problems):
-        for piece, table in parse_blocks(block):
+    parsed = ((block, list(parse_blocks(block))) for block in iter_line_blocks(path, problems))
+    for block, pieces in _prefetched(parsed):
+        for piece, table in pieces:
             exact_lines: set[int] | None = None  # None: the whole piece
             if table is not None:
                 left, staged = open_ingest.stage_twarc_table(table)

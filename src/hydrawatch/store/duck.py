@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -210,8 +210,13 @@ class Store:
         row = rows[0]
         return IngestedFile(*row[:7], added=orjson.loads(row[7] or "{}"))
 
+    def has_ingested_size(self, size_bytes: int) -> bool:
+        """Whether any earlier ingest had a file of exactly this size (only then can its
+        contents be a repeat, so only then must the digest be known before reading)."""
+        return bool(self.con.execute("SELECT 1 FROM ingests WHERE size_bytes = ? LIMIT 1", [size_bytes]).fetchall())
+
     @contextmanager
-    def ingest_file(self, path: str, sha256: str, size_bytes: int, format: str) -> Iterator[FileIngest]:
+    def ingest_file(self, path: str, sha256: str | Callable[[], str], size_bytes: int, format: str) -> Iterator[FileIngest]:
         """One file, one transaction (or one per batch, when the reader calls
         :meth:`FileIngest.checkpoint`). Yields a :class:`FileIngest` to append staged rows to."""
         con = self.con
@@ -230,7 +235,7 @@ class Store:
                 [
                     file_id,
                     path,
-                    sha256,
+                    sha256 if isinstance(sha256, str) else sha256(),
                     size_bytes,
                     format,
                     datetime.now(UTC),
