@@ -34,6 +34,8 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import GroupKFold
 
+from hydrawatch.core.boosted import BoosterClassifier, isotonic_from
+
 from .features import FEATURE_NAMES, FEATURES
 from .text import TextModel
 
@@ -162,24 +164,9 @@ class AccountScorer:
             )
         scorer = cls(own_text=TextModel.from_dict(payload["own_text"]), tone_text=TextModel.from_dict(payload["tone_text"]),
                      **payload["params"])
-        scorer.model_ = _BoosterClassifier(lgb.Booster(model_str=payload["booster"]))
-        x, y = payload["calibration"]["x"], payload["calibration"]["y"]
-        scorer.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(x, y)
+        scorer.model_ = BoosterClassifier.from_text(payload["booster"])
+        scorer.calibrator_ = isotonic_from(payload["calibration"])
         scorer.n_train_accounts_ = payload["n_train_accounts"]
         scorer.n_train_network_ = payload["n_train_network"]
         scorer.trained_on_ = payload.get("trained_on", {})
         return scorer
-
-
-class _BoosterClassifier:
-    """The two calls AccountScorer needs, on a bare LightGBM Booster loaded from text."""
-
-    def __init__(self, booster: lgb.Booster):
-        self.booster_ = booster
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        p = self.booster_.predict(X)
-        return np.column_stack([1.0 - p, p])
-
-    def predict(self, X: np.ndarray, pred_contrib: bool = False) -> np.ndarray:
-        return self.booster_.predict(X, pred_contrib=pred_contrib)

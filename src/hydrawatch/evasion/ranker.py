@@ -21,6 +21,8 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import GroupKFold
 
+from hydrawatch.core.boosted import BoosterClassifier, isotonic_from
+
 from .features import FEATURE_NAMES, FEATURES
 
 MODEL_VERSION = "returnee-ranker-1"
@@ -125,25 +127,9 @@ class ReturneeRanker:
                 f"{path} was trained on other features ({payload.get('version')}); retrain it: hydrawatch train returnees"
             )
         ranker = cls(**payload["params"])
-        booster = lgb.Booster(model_str=payload["booster"])
-        ranker.model_ = _BoosterClassifier(booster)
-        x, y = payload["calibration"]["x"], payload["calibration"]["y"]
-        ranker.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(x, y)
+        ranker.model_ = BoosterClassifier.from_text(payload["booster"])
+        ranker.calibrator_ = isotonic_from(payload["calibration"])
         ranker.n_train_pairs_ = payload["n_train_pairs"]
         ranker.n_train_returns_ = payload["n_train_returns"]
         ranker.trained_on_ = payload.get("trained_on", {})
         return ranker
-
-
-class _BoosterClassifier:
-    """The two calls ReturneeRanker needs, on a bare LightGBM Booster loaded from text."""
-
-    def __init__(self, booster: lgb.Booster):
-        self.booster_ = booster
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        p = self.booster_.predict(X)
-        return np.column_stack([1.0 - p, p])
-
-    def predict(self, X: np.ndarray, pred_contrib: bool = False) -> np.ndarray:
-        return self.booster_.predict(X, pred_contrib=pred_contrib)
