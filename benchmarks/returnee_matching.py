@@ -2,7 +2,7 @@
 blocking beside brute force (rapidfuzz cdist) and MinHash LSH (datasketch), all in one run.
 
     python benchmarks/returnee_matching.py [--quick] [--suspended 1000000] [--queries 10000]
-        [--cdist-sample 1000] [--lsh-threshold T] [--max-postings 500] [--history-days 365]
+        [--cdist-sample 1000] [--lsh-threshold T] [--max-postings 2000] [--history-days 365]
         [--skip-online] [--skip-batch] [--seed 5]
 
 About 13 minutes on 2 cores at the issue's scale (1M suspended, 10k new); ``--quick`` (100k,
@@ -41,7 +41,7 @@ the top 10 (ties broken by suspended row), so only the way candidates are found 
 
 * hydrawatch: :mod:`hydrawatch.evasion.keys` handle keys of the suspended handles in a
   :class:`~hydrawatch.evasion.index.KeyIndex`, ``lookup_pairs`` for the new handles (keys shared
-  by more than ``--max-postings`` handles skipped, as in the online matcher), ``cpdist`` scoring;
+  by more than ``--max-postings`` handles skipped, the same cap the online matcher is given), ``cpdist`` scoring;
   timed once building the index here and once loading it saved (as a batch job would reuse it);
 * rapidfuzz ``process.cdist`` brute force over all pairs, timed on ``--cdist-sample`` queries
   against all suspended handles and extrapolated linearly to all queries;
@@ -80,7 +80,7 @@ from rapidfuzz.distance import Levenshtein
 
 from hydrawatch.core import text as core_text
 from hydrawatch.evasion import keys as evasion_keys
-from hydrawatch.evasion.index import KeyIndex
+from hydrawatch.evasion.index import MAX_POSTINGS, KeyIndex
 from hydrawatch.evasion.keys import handle_keys, hash_keys
 from hydrawatch.evasion.online import Identity, NewAccount, OnlineMatcher
 from hydrawatch.synth.config import DEFAULT_MUTATION_WEIGHTS
@@ -240,7 +240,7 @@ class Gen2Counter:
             self.count += 1
 
 
-def online_phase(world: World, quick: bool) -> dict:
+def online_phase(world: World, quick: bool, max_postings: int = MAX_POSTINGS) -> dict:
     ranker, ranker_label = load_ranker()
     cpu = min(os.sched_getaffinity(0))
     all_cpus = os.sched_getaffinity(0)
@@ -251,7 +251,7 @@ def online_phase(world: World, quick: bool) -> dict:
         gc.collect()
         rss_before = rss_bytes()
         started = time.perf_counter()
-        matcher = OnlineMatcher(ranker=ranker)
+        matcher = OnlineMatcher(ranker=ranker, max_postings=max_postings)
         matcher.add_many(identities)
         build_seconds = time.perf_counter() - started
         gc.collect()
@@ -696,7 +696,8 @@ def main() -> None:
     parser.add_argument("--cdist-sample", type=int, help="queries timed with cdist (default 1,000; 100 with --quick)")
     parser.add_argument("--lsh-threshold", type=float, help="skip the threshold sweep and use this one")
     parser.add_argument("--lsh-tune-subset", type=int, help="suspended handles in the threshold sweep (default 50,000; 20,000 with --quick)")
-    parser.add_argument("--max-postings", type=int, default=500, help="hydrawatch batch: skip keys shared by more handles (online default)")
+    parser.add_argument("--max-postings", type=int, default=MAX_POSTINGS,
+                        help="skip keys shared by more handles, in batch and online alike (default: the library's stop-key cap)")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--history-days", type=float, default=365.0,
                         help="suspensions spread uniformly over this many days (the 30-day window keeps about 30/N of them)")
@@ -724,7 +725,7 @@ def main() -> None:
     targets = []
     if not args.skip_online:
         print("online phase ...", flush=True)
-        report["online"] = online_phase(world, args.quick)
+        report["online"] = online_phase(world, args.quick, args.max_postings)
         print_online(report["online"])
         targets += online_targets(report["online"])
     if not args.skip_batch:

@@ -32,7 +32,7 @@ from hydrawatch.signals.media import PdqIndex, hamming
 
 from .features import AVATAR_MATCH, FEATURE_NAMES, describe
 from .handles import relate, trigram_jaccard
-from .index import KeyIndex
+from .index import MAX_POSTINGS, KeyIndex
 from .keys import KEY_VERSION, handle_keys, hash_keys, is_default_avatar, name_keys
 
 #: Features the sign-up ranker sees; the others are unknown a moment after sign-up.
@@ -83,15 +83,15 @@ class OnlineMatch:
 @dataclass
 class OnlineMatcher:
     """``window_days``/``slack_hours`` as in CandidateConfig; ``max_postings`` skips keys
-    shared by more identities than this (a common display name is still looked up: the time
-    window then keeps only the few who ended recently); ``shortlist``: how many in-window
+    shared by more identities than this (stop-keys; :data:`.index.MAX_POSTINGS`, the same cap
+    as batch blocking in the benchmark); ``shortlist``: how many in-window
     identities, the most alike by handle and name, get the full features and the ranker;
     ``ranker`` scores pairs (a ReturneeRanker trained on sign-up features; None ranks by
     handle similarity alone)."""
 
     window_days: float = 30.0
     slack_hours: float = 6.0
-    max_postings: int = 50_000
+    max_postings: int = MAX_POSTINGS
     shortlist: int = 30
     ranker: object | None = None
     platform_: list[str] = field(default_factory=list)
