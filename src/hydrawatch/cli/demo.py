@@ -95,7 +95,9 @@ def _returnees_section(db_path: Path, world: Path):
         f"(p >= 0.5), {correct:,} of them right by the world's truth; {len(result.lineages):,} lineages"
     )
     shown = sorted(result.matches, key=lambda m: (-m.probability, m.old))
-    picks = [m for m in shown if not table.handle[m.new].startswith(table.handle[m.old][:4])][:2] + shown[:2]
+    # two returns under a new handle, then the best ones, each shown once
+    picks = [m for m in shown if not table.handle[m.new].startswith(table.handle[m.old][:4])][:2] + shown[:4]
+    picks = list({(m.old, m.new): m for m in picks}.values())
     for match in picks[:4]:
         verdict = "right" if predecessor.get(table.account_id[match.new]) == table.account_id[match.old] else "wrong"
         out.print(f"[bold]@{table.handle[match.old]}[/bold] -> [bold]@{table.handle[match.new]}[/bold]  p = {match.probability:.3f}  ({verdict} by truth)", highlight=False)
