@@ -18,6 +18,7 @@ benchmarks/results/enforcement.json.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
@@ -53,14 +54,21 @@ POLICIES = [
 ]
 
 
+def _ranker_digest() -> str:
+    """Which shipped returnee ranker made a cached store's lineages (a new model redoes them)."""
+    from hydrawatch.evasion.detect import default_model_path
+
+    return hashlib.sha256(default_model_path().read_bytes()).hexdigest()
+
+
 def with_lineages(source: Path, target: Path) -> Path:
     """A private copy of a cached store with returnee lineages saved (cached stores are shared)."""
     stamp = target.with_suffix(".lineages")
-    if not stamp.exists() or not target.exists():
+    if not target.exists() or not stamp.exists() or stamp.read_text().strip() != _ranker_digest():
         shutil.copyfile(source, target)
         with Store(target) as store:
             save_identities(store, detect_returnees(store))
-        stamp.write_text("ok\n")
+        stamp.write_text(_ranker_digest() + "\n")
     return target
 
 
@@ -94,12 +102,15 @@ def policy_world(seed: int, policy: Policy) -> Path:
     """A world re-generated under ``policy``, ingested (lineages detected for the baseline)."""
     folder = WORK / f"policy-{seed}-{policy.name.replace(' ', '_')}"
     store_path = folder.with_suffix(".duckdb")
+    stamp = folder.with_suffix(".lineages")
     if not store_path.exists():
         generate(world_config_for(policy, WorldConfig(seed=seed, **POLICY_WORLD)), folder)
         with Store(store_path) as store:
             ingest_paths(store, [folder])
-            if policy.name == "baseline":
-                save_identities(store, detect_returnees(store))
+    if policy.name == "baseline" and (not stamp.exists() or stamp.read_text().strip() != _ranker_digest()):
+        with Store(store_path) as store:
+            save_identities(store, detect_returnees(store))
+        stamp.write_text(_ranker_digest() + "\n")
     return folder
 
 
