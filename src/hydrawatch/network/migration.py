@@ -102,6 +102,20 @@ def account_destinations(
         found.rules.add(destination.rule)
         return found
 
+    def classify(platform: str, account: str, url: str):
+        """The link's classification and its account's pointer (None: no destination); counts."""
+        nonlocal seen, classified, unresolved
+        seen += 1
+        result = classifier(url)
+        if result.destination is None:
+            if result.unresolved_short_link:
+                unresolved += 1
+                if len(unresolved_examples) < 10:
+                    unresolved_examples.append(result.final_url)
+            return result, None
+        classified += 1
+        return result, pointer(platform, account, result)
+
     def chain(result) -> str:
         return "".join(f" -> {hop}" for hop in result.hops)
 
@@ -111,16 +125,9 @@ def account_destinations(
             continue
         if post_kind == "repost" and not include_reposts:
             continue
-        seen += 1
-        result = classifier(url)
-        if result.destination is None:
-            if result.unresolved_short_link:
-                unresolved += 1
-                if len(unresolved_examples) < 10:
-                    unresolved_examples.append(result.final_url)
+        result, found = classify(platform, account, url)
+        if found is None:
             continue
-        classified += 1
-        found = pointer(platform, account, result)
         found.seen(created_at)
         if post_kind == "repost":
             found.reposts += 1
@@ -134,16 +141,9 @@ def account_destinations(
         for platform, account, url, first_seen in zip(*(profiles[c].to_pylist() for c in ("platform", "account_id", "url", "first_seen"))):
             if accounts is not None and account not in accounts:
                 continue
-            seen += 1
-            result = classifier(url)
-            if result.destination is None:
-                if result.unresolved_short_link:
-                    unresolved += 1
-                    if len(unresolved_examples) < 10:
-                        unresolved_examples.append(result.final_url)
+            result, found = classify(platform, account, url)
+            if found is None:
                 continue
-            classified += 1
-            found = pointer(platform, account, result)
             found.seen(first_seen)
             found.in_profile = True
             found.note(f"profile link {url}{chain(result)}")
