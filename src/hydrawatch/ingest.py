@@ -11,11 +11,9 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 import logging
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Empty, Full, Queue
 
 from hydrawatch.core.errors import HydrawatchError, UnknownFormatError
 from hydrawatch.core.model import SourceRef
@@ -259,48 +257,6 @@ class _Batches:
             self.last = self.problems.bytes_read
 
 
-def _prefetched(items: Iterator, depth: int = 2) -> Iterator:
-    """Yield from ``items``, produced ``depth`` ahead on a worker thread: the next block is read
-    and parsed (Arrow releases the GIL) while DuckDB works on this one. Errors from the worker
-    are raised here; leaving the loop early stops the worker."""
-    queue: Queue = Queue(depth)
-    stop = threading.Event()
-    done = object()
-
-    def work() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        queue.put((item, None), timeout=0.1)
-                        break
-                    except Full:
-                        continue
-                if stop.is_set():
-                    return
-            queue.put((done, None))
-        except BaseException as exc:  # handed to the consumer
-            queue.put((done, exc))
-
-    worker = threading.Thread(target=work, name="hydrawatch-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item, error = queue.get()
-            if item is done:
-                if error is not None:
-                    raise error
-                return
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                queue.get(timeout=0.1)
-            except Empty:
-                pass
-
-
 def _read_twarc_fast(
     path: Path,
     open_ingest: FileIngest,
@@ -314,9 +270,8 @@ def _read_twarc_fast(
     fast reader leaves (odd types, invalid JSON or UTF-8): the same rows either way."""
     name = str(path)
     records = 0
-    parsed = ((block, list(parse_blocks(block))) for block in iter_line_blocks(path, problems))
-    for block, pieces in _prefetched(parsed):
-        for piece, table in pieces:
+    for block in iter_line_blocks(path, problems):
+        for piece, table in parse_blocks(block):
             exact_lines: set[int] | None = None  # None: the whole piece
             if table is not None:
                 left, staged = open_ingest.stage_twarc_table(table)
