@@ -18,10 +18,8 @@ from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
-from sklearn.model_selection import GroupKFold
 
-from hydrawatch.core.boosted import BoosterClassifier, isotonic_from
+from hydrawatch.core.boosted import BoosterClassifier, fit_calibrated, isotonic_from, monotone_booster
 
 from .features import FEATURE_NAMES, FEATURES
 
@@ -52,19 +50,8 @@ class ReturneeRanker:
         self.random_state = random_state
 
     def _model(self) -> lgb.LGBMClassifier:
-        return lgb.LGBMClassifier(
-            n_estimators=self.n_estimators,
-            learning_rate=self.learning_rate,
-            num_leaves=self.num_leaves,
-            min_child_samples=self.min_child_samples,
-            subsample=0.8,
-            subsample_freq=1,
-            colsample_bytree=0.8,
-            monotone_constraints=[f.monotone for f in FEATURES],
-            random_state=self.random_state,
-            n_jobs=1,  # one thread: deterministic, and no OpenMP spinning when the machine is busy
-            verbose=-1,
-        )
+        params = {k: getattr(self, k) for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "random_state")}
+        return monotone_booster(params, [f.monotone for f in FEATURES])
 
     def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> ReturneeRanker:
         X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=np.int32)
@@ -73,13 +60,7 @@ class ReturneeRanker:
         if y.min() == y.max():
             raise ValueError("training pairs need both returns (1) and non-returns (0)")
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-        out_of_fold = np.zeros(len(y), dtype=np.float64)
-        folds = min(self.calibration_folds, len(np.unique(groups)))
-        for train, held in GroupKFold(n_splits=folds).split(X, y, groups):
-            model = self._model().fit(X[train], y[train])
-            out_of_fold[held] = model.predict_proba(X[held])[:, 1]
-        self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(out_of_fold, y)
-        self.model_ = self._model().fit(X, y)
+        self.model_, self.calibrator_ = fit_calibrated(self._model, X, y, groups, self.calibration_folds)
         self.n_train_pairs_ = int(len(y))
         self.n_train_returns_ = int(y.sum())
         return self
