@@ -9,6 +9,7 @@ algorithms in the sibling modules never see SQL. Every function takes an open
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -294,9 +295,21 @@ def read_lists(paths: Iterable[Path]) -> dict[str, set[str]]:
     return lists
 
 
-def size_estimate(lists: Mapping[str, set[str]], confidence: float = 0.95) -> SizeEstimate:
-    return estimate_size(lists, confidence)
+def size_covariates(store, accounts: Iterable[str]) -> dict[str, dict[str, float]]:
+    """What makes an account easier to find, for the covariate size models: ``log_posts``,
+    ``log(1 + posts)`` in the store (busy accounts are found by every method more often).
+    Accounts the store has no posts for get 0."""
+    from hydrawatch.store.snapshots import account_snapshots
+
+    snapshots = account_snapshots(store.con)
+    posts = dict(zip(snapshots["account_id"].to_pylist(), snapshots["posts"].to_pylist()))
+    return {"log_posts": {a: math.log1p(posts.get(a) or 0) for a in accounts}}
+
+
+def size_estimate(lists: Mapping[str, set[str]], confidence: float = 0.95,
+                  covariates: Mapping[str, Mapping[str, float]] | None = None) -> SizeEstimate:
+    return estimate_size(lists, confidence, covariates)
 
 
 __all__ = ["LAYERS", "NetworkView", "network_view", "network_members", "identity_groups", "network_communities", "graph_layer",
-           "export_graph", "network_role_features", "role_rows", "network_migration", "store_lists", "read_lists", "size_estimate"]
+           "export_graph", "network_role_features", "role_rows", "network_migration", "store_lists", "read_lists", "size_covariates", "size_estimate"]

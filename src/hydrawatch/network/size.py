@@ -396,8 +396,12 @@ def loglinear(lists: Mapping[str, Iterable[str]], confidence: float = 0.95, max_
                         sizes, overlaps, tried, float(selected))
 
 
-def estimate_size(lists: Mapping[str, Iterable[str]], confidence: float = 0.95) -> SizeEstimate:
-    """Chapman for two lists, log-linear models for three or more."""
+def estimate_size(lists: Mapping[str, Iterable[str]], confidence: float = 0.95,
+                  covariates: Mapping[str, Mapping[str, float]] | None = None) -> SizeEstimate:
+    """Chapman for two lists, log-linear models for three or more; with ``covariates`` (a value
+    per found account for each, e.g. ``{"log_posts": {...}}``), the covariate models of
+    :mod:`hydrawatch.network.size_covariates`, which model the heterogeneity the covariates
+    explain instead of inferring it from recapture counts alone."""
     lists = {name: set(members) for name, members in lists.items()}
     empty = [name for name, members in lists.items() if not members]
     if empty:
@@ -405,6 +409,10 @@ def estimate_size(lists: Mapping[str, Iterable[str]], confidence: float = 0.95) 
         lists = {name: members for name, members in lists.items() if members}
     if len(lists) < 2:
         raise ConfigError(f"capture-recapture needs at least two non-empty lists, got {len(lists)}")
+    if covariates:
+        from .size_covariates import covariate_size
+
+        return covariate_size(lists, covariates, confidence)
     if len(lists) == 2:
         (a, first), (b, second) = lists.items()
         found = chapman(len(first), len(second), len(first & second), confidence)

@@ -1,0 +1,96 @@
+"""Covariate capture-recapture (Huggins' conditional likelihood) against closed forms, the
+log-linear models it generalises, and populations with known heterogeneity."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import approx_fprime
+
+from hydrawatch.core.errors import ConfigError
+from hydrawatch.network.size import estimate_size, loglinear
+from hydrawatch.network.size_covariates import _Problem, covariate_size, fit_covariate_model
+
+from .test_size import _expected_cells, _lists_from_cells
+
+
+def test_two_lists_without_covariates_is_lincoln_petersen():
+    # Mt's conditional MLE from two lists is N = n1 n2 / m, with variance
+    # n1 n2 (n1 - m)(n2 - m) / m^3 (Seber 1982, 3.2.1): n1 = 100, n2 = 80, m = 40 -> 200 and 75.
+    lists = {"a": set(range(100)), "b": set(range(60, 140))}
+    fit = fit_covariate_model(np.array([[i in lists["a"], i in lists["b"]] for i in range(140)], dtype=float), np.zeros((140, 0)))
+    assert fit.estimate == pytest.approx(200.0, rel=1e-5)
+    assert fit.variance == pytest.approx(100 * 80 * 60 * 40 / 40**3, rel=1e-3)
+    found = covariate_size(lists, {})
+    assert found.method == "covariates" and found.observed == 140
+    assert found.estimate == pytest.approx(200.0, rel=1e-5)
+    assert 140 < found.low < 200 < found.high
+
+
+def test_without_covariates_it_is_the_loglinear_independence_model():
+    expected = _expected_cells(1.0, [0.5, 0.5, 0.5])
+    lists = _lists_from_cells({h: round(v * 8000) for h, v in expected.items() if any(h)})
+    found = covariate_size(lists, {}, heterogeneity=())
+    assert found.estimate == pytest.approx(8000, rel=1e-4)
+    uneven = _lists_from_cells({(1, 0, 0): 50, (0, 1, 0): 40, (0, 0, 1): 30, (1, 1, 0): 12, (1, 0, 1): 9, (0, 1, 1): 7, (1, 1, 1): 3})
+    assert covariate_size(uneven, {}, heterogeneity=()).estimate == pytest.approx(loglinear(uneven, heterogeneity=()).estimate, rel=1e-4)
+
+
+def test_chao_term_matches_the_closed_form_lower_bound():
+    # Five exchangeable lists: Chao's model gives f0 = (K - 1)/K * f1^2 / (2 f2), as the
+    # log-linear one does (tests/network/test_size.py).
+    per_history = {1: 60, 2: 12, 3: 6, 4: 4, 5: 3}
+    cells = {h: per_history[sum(h)] for h in itertools.product((0, 1), repeat=5) if any(h)}
+    y = np.array([h for h, n in cells.items() for _ in range(n)], dtype=float)
+    fit = fit_covariate_model(y, np.zeros((len(y), 0)), "chao")
+    assert fit.heterogeneity == "chao"
+    assert fit.estimate == pytest.approx(len(y) + 4 / 5 * (5 * 60) ** 2 / (2 * 10 * 12), rel=1e-5)
+
+
+@pytest.mark.parametrize("heterogeneity", [None, "chao", "poisson2"])
+def test_gradients_match_finite_differences(heterogeneity):
+    rng = np.random.default_rng(2)
+    y = (rng.random((60, 5)) < 0.3).astype(float)
+    y = y[y.any(axis=1)]
+    x = rng.normal(size=(len(y), 2))
+    problem = _Problem(y, x, heterogeneity)
+    theta = rng.normal(scale=0.3, size=sum(problem.sizes))
+    assert problem.negative_loglik(theta)[1] == pytest.approx(approx_fprime(theta, lambda t: problem.negative_loglik(t)[0], 1e-6), abs=1e-3)
+    assert problem.size(theta)[2] == pytest.approx(approx_fprime(theta, lambda t: problem.size(t)[0], 1e-6), rel=1e-3, abs=1e-3)
+
+
+def _covariate_lists(rng: np.random.Generator, total: int, rate: float) -> tuple[dict[str, set[int]], dict[str, dict[int, float]]]:
+    """Five lists; an account's detection rate grows with an observed activity covariate."""
+    activity = rng.normal(0.0, 1.0, total)
+    w = np.exp(0.8 * activity)
+    w /= w.mean()
+    lists = {}
+    for k in range(5):
+        p = 1.0 - np.exp(-rate * w * rng.lognormal(0.0, 0.4))
+        lists[f"l{k}"] = set(np.flatnonzero(rng.random(total) < p).tolist())
+    return lists, {"activity": dict(enumerate(activity.tolist()))}
+
+
+def test_covariates_model_the_heterogeneity_the_lists_hide():
+    rng = np.random.default_rng(7)
+    total, errors, independence, covered = 1000, [], [], 0
+    for _ in range(5):
+        lists, covariates = _covariate_lists(rng, total, 0.12)
+        found = estimate_size(lists, covariates=covariates)
+        assert found.method == "covariates" and "covariate:activity" in found.model
+        errors.append(found.estimate / total - 1)
+        covered += found.low <= total <= found.high
+        independence.append(covariate_size(lists, {}, heterogeneity=()).estimate / total - 1)
+    assert np.mean(independence) < -0.15  # busy accounts are recaptured, quiet ones never seen
+    assert abs(np.mean(errors)) < 0.06
+    assert covered >= 4
+
+
+def test_missing_covariate_values_are_refused_with_a_fix():
+    lists = {"a": {1, 2, 3}, "b": {2, 3, 4}, "c": {3, 4, 5}}
+    with pytest.raises(ConfigError, match="no value for 1 found account"):
+        covariate_size(lists, {"activity": {1: 0.0, 2: 1.0, 3: 2.0, 4: 0.5}})
+    with pytest.raises(ConfigError, match="choose from"):
+        covariate_size(lists, {}, heterogeneity=("rasch",))
