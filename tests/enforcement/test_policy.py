@@ -112,3 +112,26 @@ def test_generator_returnee_detection_shortens_returnee_lives(tmp_path: Path):
         returnees = np.flatnonzero((truth.predecessor >= 0) & truth.ended)
         lives[name] = np.median(truth.ended_at[returnees] - truth.created_at[returnees]) / HOUR
     assert lives["caught"] <= 3.0 < lives["base"]
+
+
+def _first_accounts(log_hazard_per_log_follower: float, accounts: int = 4000, seed: int = 5) -> EnforcementData:
+    """First accounts only, each with hazard 0.02/day x followers ** beta (centred)."""
+    rng = np.random.default_rng(seed)
+    end = START + 90 * DAY
+    followers = rng.lognormal(6.0, 1.2, accounts)
+    rate = 0.02 * np.exp(log_hazard_per_log_follower * (np.log1p(followers) - np.log1p(followers).mean())) / DAY
+    created = START + rng.uniform(0, 30 * DAY, accounts)
+    stop = created + rng.exponential(1.0 / rate)
+    ids = [f"a{i}" for i in range(accounts)]
+    return EnforcementData.from_rows(ids, created, np.where(stop < end, stop, np.nan), START, end,
+                                     followers=[(a, c + HOUR, f) for a, c, f in zip(ids, created, followers, strict=True)])
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.6])
+def test_calibration_recovers_the_follower_effect_on_the_hazard(beta: float):
+    # The follower bands each get their own baseline; the Cox term is the tilt inside them.
+    data = _first_accounts(beta)
+    calibration = Calibration.from_data(data)
+    assert calibration.follower_coefficient == pytest.approx(beta, abs=0.12)
+    risk_of_biggest = calibration.risk[np.argmax([data.followers.first(r)[1] for r in range(len(data))])]
+    assert (risk_of_biggest > 1.5) == (beta > 0)

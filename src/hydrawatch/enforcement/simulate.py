@@ -6,7 +6,10 @@ observed period under a changed policy, and compare reach and network size over 
 * suspension hazard per day of the window (events over account-days at risk), separately for
   returnees and for first accounts in five follower bands (the few most followed accounts
   carry much of the reach and are often found faster), so intensifying enforcement and
-  suspension waves are replayed as they happened, to the right accounts;
+  suspension waves are replayed as they happened, to the right accounts; inside each band a
+  Cox proportional-hazards term on log followers (statsmodels ``PHReg``, calendar time,
+  left-truncated at creation) tilts the hazard toward the bigger accounts, and the band's
+  daily hazard is its Breslow baseline;
 * return probability per lineage generation (Kaplan-Meier plateau, see
   :mod:`.returns`) and the observed return delays (resampled);
 * follower recovery: a returnee's followers at age ``a`` are ``alpha(a) + beta(a) * F`` where
@@ -44,6 +47,7 @@ benchmark checks that both rank policies the same way.
 from __future__ import annotations
 
 import tomllib
+import warnings
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -59,11 +63,12 @@ TARGETINGS = ("none", "hubs", "small_clusters")
 # Ages (hours) at which follower recovery is fitted; linear in between, flat after the last.
 RECOVERY_AGES = np.array([0.0, 1, 3, 6, 12, 24, 48, 96, 168, 336, 672, 1440])
 MAX_GENERATIONS = 8
-# Follower bands of first accounts for the hazard multipliers (quantiles of followers); the
-# bands from HUB_BAND up (the top third) are the hubs of the ``hubs`` targeting policy.
+# Hubs (the ``hubs`` targeting policy): lineages whose first account has the third most followers.
+HUB_QUANTILE = 2 / 3
+# Follower bands of first accounts (quantiles of followers): each band, and the returnees, has
+# its own day-by-day baseline hazard.
 FOLLOWER_QUANTILES = (1 / 3, 2 / 3, 0.9, 0.97)
-HUB_BAND = 2
-# Pseudo-events pulling a band's multiplier toward 1 (a band of a dozen accounts is noisy).
+# Pseudo-events pulling a band's fallback multiplier toward 1 (a band of a dozen accounts is noisy).
 SHRINK_EVENTS = 3.0
 
 
@@ -139,11 +144,11 @@ class Calibration:
     data_start: float
     data_end: float
     hour_edges: np.ndarray  # hourly grid over the window
-    cumulative_hazard: np.ndarray  # first accounts, at hour_edges
-    stratum_cumulative_hazard: np.ndarray  # per stratum (follower bands, then returnees), at hour_edges
-    stratum: np.ndarray  # per data row
+    stratum_cumulative_hazard: np.ndarray  # baseline per stratum (follower bands, then returnees), at hour_edges
+    stratum: np.ndarray  # per data row: its follower band (first accounts and their lineages), or returnee
+    follower_coefficient: float  # log hazard ratio per unit of log(1 + followers of the lineage's first account)
+    risk: np.ndarray  # per data row: its hazard relative to the baseline
     returnee_multiplier: float
-    first_account_multiplier: np.ndarray  # per data row: its follower band's hazard ratio
     return_probability: np.ndarray  # by generation of the ended account
     delays_hours: np.ndarray
     recovery_alpha: np.ndarray  # at RECOVERY_AGES
@@ -165,33 +170,35 @@ class Calibration:
         first_followers = np.array([data.followers.first(row)[1] for row in range(len(data))])
         root_followers = _root_values(data, first_followers)
         known = root_followers[~np.isnan(root_followers)]
+        hub_cut = np.quantile(known, HUB_QUANTILE) if known.size else np.inf
+        # Within each stratum, proportional hazards on log followers of the lineage's first
+        # account (bigger accounts are found faster even inside a band: over a few months
+        # that decides which accounts, and so how much reach, survive).
+        covariate = np.log1p(np.where(np.isnan(root_followers), np.median(known) if known.size else 0.0,
+                                      root_followers))
         cuts = np.quantile(known, FOLLOWER_QUANTILES) if known.size else np.full(len(FOLLOWER_QUANTILES), np.inf)
-        tercile = np.where(np.isnan(root_followers), 0, np.searchsorted(cuts, root_followers, side="right"))
+        band = np.where(np.isnan(root_followers), 0, np.searchsorted(cuts, root_followers, side="right"))
         groups = len(FOLLOWER_QUANTILES) + 1
-        events0, exposure0 = _events_and_exposure(data, ~returnee, day_edges)
-        daily = np.divide(events0, exposure0, out=np.zeros_like(events0), where=exposure0 > 0)
-        # Proportional multipliers: first accounts by follower band (the few most followed
-        # accounts are often found faster, and they carry much of the reach), and returnees,
-        # each against the first accounts' daily hazard; small groups shrink toward 1.
-        group = np.where(returnee, groups, tercile)
-        multipliers = np.ones(groups + 1)
+        strata = np.where(returnee, groups, band)
+        coefficient = _follower_coefficient(data, covariate, strata)
+        risk = np.exp(coefficient * (covariate - covariate.mean()))
+        # Each stratum's own day-by-day baseline hazard (Breslow: events over risk-weighted
+        # account-days), so a replay reproduces intensifying enforcement and suspension waves;
+        # on days a stratum has (almost) no one at risk, the pooled first-account hazard.
+        index = np.clip(np.searchsorted(day_edges, edges[:-1], side="right") - 1, 0, day_edges.size - 2)
+        events0, exposure0 = _events_and_exposure(data, ~returnee, day_edges, risk)
+        pooled_daily = np.divide(events0, exposure0, out=np.zeros_like(events0), where=exposure0 > 0)
+        cumulative = np.zeros((groups + 1, edges.size))
         for value in range(groups + 1):
-            events, exposure = _events_and_exposure(data, group == value, day_edges)
-            expected = float((daily * exposure).sum())
-            multipliers[value] = (events.sum() + SHRINK_EVENTS) / (expected + SHRINK_EVENTS)
-        # Each band and the returnees also get their own day-by-day hazard (events over
-        # exposure; the pooled hazard times the band's multiplier on days it has no exposure),
-        # so a replay reproduces which accounts fell when, not only how many.
-        index = np.clip(np.searchsorted(day_edges, edges[:-1], side="right") - 1, 0, daily.size - 1)
-        strata = np.zeros((groups + 1, edges.size))
-        for value in range(groups + 1):
-            events, exposure = _events_and_exposure(data, group == value, day_edges)
+            events, exposure = _events_and_exposure(data, strata == value, day_edges, risk)
+            ratio = (events.sum() + SHRINK_EVENTS) / (float((pooled_daily * exposure).sum()) + SHRINK_EVENTS)
             own = np.where(exposure > 0.5, np.divide(events, exposure, out=np.zeros_like(events), where=exposure > 0),
-                           daily * multipliers[value])
-            strata[value] = np.concatenate([[0.0], np.cumsum((own / DAY)[index] * np.diff(edges))])
-        # Hazard per second, stepped per day, integrated on the hourly grid.
-        per_second = daily / DAY
-        cumulative = np.concatenate([[0.0], np.cumsum(per_second[index] * np.diff(edges))])
+                           pooled_daily * ratio)
+            cumulative[value] = np.concatenate([[0.0], np.cumsum((own / DAY)[index] * np.diff(edges))])
+        # For the summary only: the returnees' hazard over the first accounts' (last stratum's
+        # events and exposure are the returnees').
+        first_rate = events0.sum() / exposure0.sum() if exposure0.sum() > 0 else 0.0
+        returnee_multiplier = (events.sum() / exposure.sum()) / first_rate if exposure.sum() > 0 and first_rate > 0 else 1.0
         returns = return_dynamics(data, horizon_days)
         pooled = returns.return_probability if np.isfinite(returns.return_probability) else 0.0
         by_generation = [pooled if p is None else p for p in returns.return_probability_by_generation]
@@ -203,34 +210,57 @@ class Calibration:
         seeds = np.flatnonzero(~returnee)
         # An account with no known creation time was there when the data began.
         seed_created = np.where(np.isnan(data.created_at[seeds]), data.data_start, data.created_at[seeds])
-        return cls(data.data_start, data.data_end, edges, cumulative, strata, np.where(returnee, groups, tercile),
-                   float(multipliers[groups]), multipliers[tercile],
-                   probability, delays if delays.size else np.array([1.0]), alpha, beta, seeds, seed_created,
-                   tercile >= HUB_BAND,
+        return cls(data.data_start, data.data_end, edges, cumulative, strata, coefficient, risk,
+                   float(returnee_multiplier), probability, delays if delays.size else np.array([1.0]), alpha, beta,
+                   seeds, seed_created, ~np.isnan(root_followers) & (root_followers >= hub_cut),
                    _small_clusters(data), _inherited(data, data.promoter), data)
 
     def hazard_summary(self) -> dict:
         days = (self.data_end - self.data_start) / DAY
-        return {"mean_daily_hazard_first_accounts": round(float(self.cumulative_hazard[-1] / days), 5),
+        return {"mean_daily_hazard_first_accounts": round(float(self.stratum_cumulative_hazard[0, -1] / days), 5),
                 "returnee_hazard_multiplier": round(self.returnee_multiplier, 3),
-                "hazard_multiplier_by_follower_band": [round(float(m), 3) for m in
-                                                          np.unique(self.first_account_multiplier)],
+                "hazard_ratio_per_doubling_of_followers": round(float(2.0 ** self.follower_coefficient), 3),
                 "return_probability_by_generation": [round(float(p), 3) for p in self.return_probability[:5]],
                 "median_return_delay_hours": round(float(np.median(self.delays_hours)), 2),
                 "recovery_at_7_days": {"alpha": round(float(np.interp(168, RECOVERY_AGES, self.recovery_alpha)), 2),
                                        "beta": round(float(np.interp(168, RECOVERY_AGES, self.recovery_beta)), 4)}}
 
 
-def _events_and_exposure(data: EnforcementData, rows_mask: np.ndarray, day_edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _events_and_exposure(data: EnforcementData, rows_mask: np.ndarray, day_edges: np.ndarray,
+                         risk: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Ends per day and account-days at risk (each account's days times its ``risk``)."""
     rows = np.flatnonzero(rows_mask & ~np.isnan(data.created_at))
     start = np.maximum(data.created_at[rows], data.data_start)
     stop = np.where(data.ended[rows], data.ended_at[rows], data.data_end)
     lows, highs = day_edges[:-1], day_edges[1:]
     overlap = np.clip(np.minimum(stop[:, None], highs[None, :]) - np.maximum(start[:, None], lows[None, :]), 0, None)
+    if risk is not None:
+        overlap *= risk[rows, None]
     exposure = overlap.sum(axis=0) / DAY
     ended = data.ended[rows] & (data.ended_at[rows] >= data.data_start)
     events = np.histogram(data.ended_at[rows][ended], bins=day_edges)[0].astype(np.float64)
     return events, exposure
+
+
+def _follower_coefficient(data: EnforcementData, covariate: np.ndarray, strata: np.ndarray) -> float:
+    """Cox partial-likelihood coefficient of ``covariate`` on the hazard of ending, on calendar
+    time (entries at creation or the start of the data, so accounts already alive are
+    left-truncated), one baseline per stratum. 0 when there is too little to fit."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    rows = np.flatnonzero(~np.isnan(data.created_at))
+    entry = (np.maximum(data.created_at[rows], data.data_start) - data.data_start) / DAY
+    stop = (np.where(data.ended[rows], data.ended_at[rows], data.data_end) - data.data_start) / DAY
+    status = (data.ended[rows] & (data.ended_at[rows] >= data.data_start)).astype(np.float64)
+    keep = stop > entry
+    if status[keep].sum() < 20 or np.ptp(covariate[rows][keep]) == 0:
+        return 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = PHReg(stop[keep], covariate[rows][keep, None], status=status[keep], entry=entry[keep],
+                       strata=strata[rows][keep], ties="efron").fit()
+    value = float(fitted.params[0])
+    return value if np.isfinite(value) else 0.0
 
 
 def _fit_recovery(data: EnforcementData) -> tuple[np.ndarray, np.ndarray]:
@@ -347,7 +377,7 @@ def _seed_followers(calibration: Calibration, times: np.ndarray) -> np.ndarray:
 
 
 def _weights(calibration: Calibration, policy: Policy, rows: np.ndarray, generation: int) -> np.ndarray:
-    weight = np.full(rows.size, float(policy.suspension_speedup))
+    weight = float(policy.suspension_speedup) * calibration.risk[rows]
     if policy.targeting != "none":
         targeted = calibration.hub[rows] if policy.targeting == "hubs" else calibration.targeted_cluster[rows]
         weight *= np.where(targeted, policy.targeting_strength, (3.0 - policy.targeting_strength) / 2.0)
