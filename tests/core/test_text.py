@@ -405,3 +405,20 @@ def test_handles_100kb_strings(normalize) -> None:  # type: ignore[no-untyped-de
     assert normalize(result) == result
     if normalize is not normalize_arabic:
         assert "\u200b" not in result
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_ascii_fast_path_of_skeleton_equals_the_general_steps(s):
+    from hydrawatch.core.text import _skeleton_step, _until_stable
+
+    assert skeleton(s) == _until_stable(_skeleton_step, s)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(st.text(alphabet=st.characters(max_codepoint=127), max_size=40),
+                 st.text(alphabet="rnvvm@_.-01i34578 Il|\t\x00", max_size=30)))
+def test_ascii_fast_path_of_handle_skeleton_equals_the_general_steps(handle):
+    from hydrawatch.core.text import _handle_step, _until_stable
+
+    assert handle_skeleton(handle) == _until_stable(_handle_step, handle)

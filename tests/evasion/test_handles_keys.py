@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rapidfuzz.distance import Levenshtein
 
 from hydrawatch.core.text import handle_skeleton
-from hydrawatch.evasion.handles import affix, digit_change, relate
+from hydrawatch.evasion.handles import affix, digit_change, relate, relate_many
 from hydrawatch.evasion.index import BruteForceIndex, KeyIndex
 from hydrawatch.evasion.keys import handle_keys, hash_keys, name_keys
 
@@ -44,6 +44,13 @@ def test_digit_change_and_affix_edges():
 handles = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_0123456789", min_size=3, max_size=15)
 
 
+@settings(max_examples=200, deadline=None)
+@given(olds=st.lists(st.one_of(handles, st.text(max_size=12), st.sampled_from(["", "abu_x12", "аbu_x13", "ابو_12", "🔥🔥"])), max_size=6),
+       new=st.one_of(handles, st.text(max_size=12), st.sampled_from(["", "abu_x12", "real_abu_x12"])))
+def test_relate_many_equals_relate(olds, new):
+    assert relate_many(olds, new) == [relate(old, new) for old in olds]
+
+
 @settings(max_examples=300, deadline=None)
 @given(handle=handles, position=st.integers(min_value=0, max_value=20), char=st.sampled_from("abcxyz_79"))
 def test_one_edit_always_shares_a_key(handle, position, char):
@@ -66,17 +73,25 @@ def test_keys_for_each_mutation_kind():
     assert name_keys("Abu Х 🔥") == name_keys("abu x")  # Cyrillic Х, emoji
 
 
-@settings(max_examples=60, deadline=None)
-@given(entries=st.lists(st.tuples(st.integers(0, 50), st.lists(st.integers(-5, 40), max_size=6)), max_size=60),
-       queries=st.lists(st.integers(-5, 40), max_size=8), cap=st.one_of(st.none(), st.integers(1, 5)))
-def test_key_index_matches_brute_force(entries, queries, cap):
+times = st.one_of(st.none(), st.integers(0, 10).map(float))
+
+
+@settings(max_examples=100, deadline=None)
+@given(entries=st.lists(st.tuples(st.integers(0, 50), st.lists(st.integers(-5, 40), max_size=6), st.integers(0, 10)), max_size=60),
+       queries=st.lists(st.integers(-5, 40), max_size=8), cap=st.one_of(st.none(), st.integers(1, 5)), since=times, until=times,
+       merge_every=st.sampled_from([7, 10_000]))
+def test_key_index_matches_brute_force(entries, queries, cap, since, until, merge_every):
+    """Including the time range searched inside each key, the cap counted within it, and
+    postings still in the pending buffer (merge_every 10,000: never merged)."""
     fast, slow = KeyIndex(), BruteForceIndex()
-    fast.MERGE_EVERY = 7  # exercise merging and the pending buffer
-    for row, keys in entries:
-        fast.add(row, np.array(keys, dtype=np.int64))
-        slow.add(row, np.array(keys, dtype=np.int64))
+    fast.MERGE_EVERY = merge_every
+    for row, keys, time in entries:
+        fast.add(row, np.array(keys, dtype=np.int64), float(time))
+        slow.add(row, np.array(keys, dtype=np.int64), float(time))
     q = np.array(queries, dtype=np.int64)
-    assert fast.lookup(q, cap).tolist() == slow.lookup(q, cap).tolist()
+    assert fast.lookup(q, cap, since, until).tolist() == slow.lookup(q, cap, since, until).tolist()
+    fast.merge()
+    assert fast.lookup(q, cap, since, until).tolist() == slow.lookup(q, cap, since, until).tolist()
 
 
 def test_lookup_pairs_matches_single_lookups():
@@ -88,3 +103,12 @@ def test_lookup_pairs_matches_single_lookups():
     q, hits = index.lookup_pairs(queries, hashes)
     expected = {(0, r) for r in range(30) if r % 7 == 1 or r % 5 == 2} | {(1, r) for r in range(30) if r % 7 == 3}
     assert set(zip(q.tolist(), hits.tolist())) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(keys=st.lists(st.text(max_size=30), min_size=1, max_size=100))
+def test_small_and_large_batches_hash_alike(keys):
+    """hash_keys loops in Python for a few keys and runs numpy over many: the same hashes."""
+    one_by_one = [int(hash_keys([k])[0]) for k in keys]
+    padded = keys * (70 // len(keys) + 1)  # over the small-batch size: the numpy path
+    assert hash_keys(padded)[: len(keys)].tolist() == one_by_one == hash_keys(keys).tolist()

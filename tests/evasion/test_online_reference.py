@@ -1,6 +1,7 @@
 """The online matcher against a brute-force reference: the rows it considers for a new
-account are exactly the identities that share an uncapped key with it and ended within the
-window, and a common display name never crowds the true predecessor out of the shortlist."""
+account are exactly the identities that share a key with it (not a stop-key among the
+identities in the window) and ended within the window, and a common display name never crowds
+the true predecessor out of the shortlist."""
 
 from __future__ import annotations
 
@@ -36,23 +37,24 @@ def small_world(seed: int, size: int = 600) -> tuple[list[Identity], list[NewAcc
 
 
 def reference_candidates(matcher: OnlineMatcher, identities: list[Identity], account: NewAccount) -> set[int]:
-    """Brute force: key sets intersected pair by pair, posting counts by counting."""
+    """Brute force: key sets intersected pair by pair; a key is a stop-key when more than
+    ``max_postings`` identities that ended in the window hold it (any platform, reinstated or not)."""
     keys_of = [set(_identity_keys(i.handles, i.display_names, i.avatar_urls)) for i in identities]
+    in_window = [-matcher.slack_hours * 3600 <= account.created_at - i.ended_at <= matcher.window_days * DAY for i in identities]
     holders: dict[str, int] = {}
-    for keys in keys_of:
-        for key in keys:
+    for keys, inside in zip(keys_of, in_window):
+        for key in keys if inside else ():
             holders[key] = holders.get(key, 0) + 1
-    query_keys = {k for k in _identity_keys((account.handle,), (account.display_name,), (account.avatar_url,)) if holders.get(k, 0) <= matcher.max_postings}
+    cap = matcher.max_postings if matcher.max_postings is not None else float("inf")
+    query_keys = {k for k in _identity_keys((account.handle,), (account.display_name,), (account.avatar_url,)) if holders.get(k, 0) <= cap}
     found = set()
     for row, identity in enumerate(identities):
-        delta = account.created_at - identity.ended_at
-        in_window = -matcher.slack_hours * 3600 <= delta <= matcher.window_days * DAY
-        if in_window and identity.platform == account.platform and keys_of[row] & query_keys and row not in matcher.removed_:
+        if in_window[row] and identity.platform == account.platform and keys_of[row] & query_keys and row not in matcher.removed_:
             found.add(row)
     return found
 
 
-@pytest.mark.parametrize(("seed", "max_postings"), [(1, 50_000), (2, 40), (3, 10)])
+@pytest.mark.parametrize(("seed", "max_postings"), [(1, None), (2, 40), (3, 10), (6, 3)])
 def test_candidates_equal_brute_force(seed, max_postings):
     identities, accounts = small_world(seed)
     matcher = OnlineMatcher(max_postings=max_postings)
@@ -98,3 +100,13 @@ def test_online_recall_matches_the_reference_on_a_dense_world():
             checked += 1
             assert old.account_id in [m.old_account_id for m in matcher.query(account, limit=10)], account
     assert checked > 50
+
+
+def test_shortlist_takes_the_best_of_several_handles():
+    """An identity known under several handles (and one empty) is shortlisted by its closest one."""
+    crowd = [Identity("twitter", f"c{i}", (f"shop_{i:03d}_deals",), ("Best Deals 💰",), ended_at=T0) for i in range(60)]
+    several = Identity("twitter", "old", ("", "zzz_qqq", "offerlion4"), ("Best Deals 💰",), ended_at=T0)
+    matcher = OnlineMatcher()
+    matcher.add_many([*crowd[:30], several, *crowd[30:]])
+    found = matcher.query(NewAccount("twitter", "new", "offerlion5", "Best Deals 💰", created_at=T0 + 3600), limit=3)
+    assert found and found[0].old_account_id == "old"

@@ -28,6 +28,8 @@ def test_ranker_is_calibrated_and_explains(tmp_path):
     for low, high in ((0.0, 0.2), (0.8, 1.01)):  # reliability at the ends
         inside = (p >= low) & (p < high)
         assert abs(p[inside].mean() - y[2000:][inside].mean()) < 0.1
+    expected = ranker.calibrator_.predict(ranker.raw_proba(X[2000:]))  # the fast path is the isotonic map
+    assert np.allclose(p, expected, rtol=0, atol=1e-12)
     explained = ranker.contributions(X[2000:2005])
     assert explained[0][0].feature in FEATURE_NAMES and abs(explained[0][0].log_odds) >= abs(explained[0][-1].log_odds)
     path = tmp_path / "m.json"

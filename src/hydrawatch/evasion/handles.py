@@ -84,6 +84,30 @@ def relate(old: str, new: str) -> HandleRelation:
     )
 
 
+def relate_many(olds: list[str], new: str) -> list[HandleRelation]:
+    """``[relate(old, new) for old in olds]``, with the new handle's views computed once (the
+    online matcher compares one new handle with a shortlist of old ones)."""
+    b, sb = _plain(new), handle_skeleton(new or "")
+    tb = trigrams(sb)
+    relations = []
+    for old in olds:
+        a, sa = _plain(old), handle_skeleton(old or "")
+        longer = max(len(a), len(b)) or 1
+        damerau = DamerauLevenshtein.distance(a, b)
+        ta = trigrams(sa)
+        relations.append(HandleRelation(
+            edit_similarity=1.0 - Levenshtein.distance(a, b) / longer,
+            damerau_similarity=1.0 - damerau / longer,
+            trigram_jaccard=len(ta & tb) / len(ta | tb) if ta and tb else 0.0,
+            same_skeleton=bool(sa) and sa == sb,
+            identical=bool(a) and a == b,
+            digit_change=digit_change(a, b),
+            affix=affix(a, b),
+            single_edit=bool(a) and bool(b) and a != b and damerau == 1,
+        ))
+    return relations
+
+
 def trigrams(text: str) -> set[str]:
     """Character trigrams of a string padded with boundary marks (so short strings have some)."""
     padded = f"^{text}$"

@@ -1,9 +1,14 @@
 """An inverted index from blocking-key hashes to row numbers, in sorted numpy arrays.
 
-Millions of keys take 16 bytes each (an int64 hash and an int64 row), lookups are binary
-searches that numpy runs for a whole batch at once, and new keys go to a small buffer that is
-merged when it grows, so adding one account is cheap. :class:`BruteForceIndex` is the plain
-reference it is tested against.
+Millions of keys take 24 bytes each (an int64 hash, an int64 row and a float64 time), lookups
+are binary searches that numpy runs for a whole batch at once, and new keys go to a small
+buffer that is merged when it grows, so adding one account is cheap. :class:`BruteForceIndex`
+is the plain reference it is tested against.
+
+Each posting carries a time (for the online matcher, when the identity was suspended), and
+the postings of one key are sorted by it. A lookup limited to a time range binary-searches
+that range inside each key, so a key held by 20,000 identities over a year costs only the
+~1,700 of them suspended in the last 30 days, and the stop-key cap counts those, not the year.
 """
 
 from __future__ import annotations
@@ -12,43 +17,54 @@ from collections import defaultdict
 
 import numpy as np
 
-#: Keys held by more rows than this are stop-keys, skipped by the online matcher and by batch
-#: blocking alike (the benchmark passes the same value to both). Measured on 1M synthetic
-#: suspended identities (benchmarks/returnee_matching.py, 2k queries): uncapped, recall@10 of
-#: mutated handles 100 % with CPU p99 36 ms; 5000 -> 98.3 %, 7.0 ms; 2000 -> 96.3 %, 5.2 ms;
-#: 500 -> 93.1 %, 3.4 ms (digit increments of very common stems are what a cap loses).
+#: Keys held by more rows than this are stop-keys, skipped by batch blocking (the benchmark's
+#: default ``--max-postings``): digit increments of very common stems are what a cap loses.
 MAX_POSTINGS = 2000
+
+#: The online matcher's stop-key cap, counted on the postings inside the query's time window
+#: (30 days of a year's suspensions: the same 2000 skipped keys held by ~24,000 identities when
+#: it counted all of them). Measured on 1M synthetic suspended identities, 5k queries, CPU time
+#: on a machine at load 5-7 (benchmarks/returnee_matching.py world, cap in window): 2000 ->
+#: recall@10 97.7 %, CPU p99 3.3 ms; uncapped -> 99.8 %, 4.9-5.4 ms. The old cap on all
+#: postings: 2000 -> 96.3 %; uncapped 100 % at p99 38 ms.
+ONLINE_MAX_POSTINGS = 2000
+
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
 class KeyIndex:
-    """``add(row, hashes)`` then ``lookup(hashes)`` -> rows sharing any of them."""
+    """``add(row, hashes, time)`` then ``lookup(hashes, since=, until=)`` -> rows sharing any
+    of them whose posting time lies in [since, until]."""
 
     MERGE_EVERY = 50_000
 
     def __init__(self) -> None:
         self.hashes_ = np.zeros(0, dtype=np.int64)
         self.rows_ = np.zeros(0, dtype=np.int64)
+        self.times_ = np.zeros(0, dtype=np.float64)
         self._pending_hashes: list[np.ndarray] = []
         self._pending_rows: list[np.ndarray] = []
+        self._pending_times: list[np.ndarray] = []
         self._pending = 0
+        self._pending_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.hashes_) + self._pending
 
-    def add(self, row: int, hashes: np.ndarray) -> None:
+    def add(self, row: int, hashes: np.ndarray, time: float = 0.0) -> None:
         if len(hashes):
-            self._pending_hashes.append(np.asarray(hashes, dtype=np.int64))
-            self._pending_rows.append(np.full(len(hashes), row, dtype=np.int64))
-            self._pending += len(hashes)
-            if self._pending >= self.MERGE_EVERY:
-                self.merge()
+            self.add_many(np.full(len(hashes), row, dtype=np.int64), hashes, np.full(len(hashes), time, dtype=np.float64), merge=False)
 
-    def add_many(self, rows: np.ndarray, hashes: np.ndarray) -> None:
-        """Add (row, hash) pairs in bulk (same length arrays)."""
-        if len(hashes):
-            self._pending_hashes.append(np.asarray(hashes, dtype=np.int64))
-            self._pending_rows.append(np.asarray(rows, dtype=np.int64))
-            self._pending += len(hashes)
+    def add_many(self, rows: np.ndarray, hashes: np.ndarray, times: np.ndarray | None = None, merge: bool = True) -> None:
+        """Add (row, hash, time) postings in bulk (same length arrays; times default to 0)."""
+        if not len(hashes):
+            return
+        self._pending_hashes.append(np.asarray(hashes, dtype=np.int64))
+        self._pending_rows.append(np.asarray(rows, dtype=np.int64))
+        self._pending_times.append(np.zeros(len(hashes)) if times is None else np.asarray(times, dtype=np.float64))
+        self._pending += len(hashes)
+        self._pending_arrays = None
+        if merge or self._pending >= self.MERGE_EVERY:
             self.merge()
 
     def merge(self) -> None:
@@ -56,26 +72,85 @@ class KeyIndex:
             return
         hashes = np.concatenate([self.hashes_, *self._pending_hashes])
         rows = np.concatenate([self.rows_, *self._pending_rows])
-        order = np.lexsort((rows, hashes))
-        hashes, rows = hashes[order], rows[order]
-        # a row listed twice under one key is one posting
+        times = np.concatenate([self.times_, *self._pending_times])
+        order = np.lexsort((rows, times, hashes)) if times.any() else np.lexsort((rows, hashes))
+        hashes, rows, times = hashes[order], rows[order], times[order]
+        # a row listed twice under one key (at one time) is one posting
         distinct = np.ones(len(hashes), dtype=bool)
-        distinct[1:] = (hashes[1:] != hashes[:-1]) | (rows[1:] != rows[:-1])
-        self.hashes_, self.rows_ = hashes[distinct], rows[distinct]
-        self._pending_hashes, self._pending_rows, self._pending = [], [], 0
+        distinct[1:] = (hashes[1:] != hashes[:-1]) | (rows[1:] != rows[:-1]) | (times[1:] != times[:-1])
+        self.hashes_, self.rows_, self.times_ = hashes[distinct], rows[distinct], times[distinct]
+        self._pending_hashes, self._pending_rows, self._pending_times, self._pending = [], [], [], 0
+        self._pending_arrays = None
 
-    def lookup(self, hashes: np.ndarray, max_postings: int | None = None) -> np.ndarray:
-        """Distinct rows that share at least one key. Keys with more than ``max_postings``
-        rows (keys everybody has) are skipped."""
-        if max_postings is not None:
-            self.merge()  # posting counts must include the pending buffer
-        found = [self._lookup_sorted(np.asarray(hashes, dtype=np.int64), max_postings)]
-        for pending_hashes, pending_rows in zip(self._pending_hashes, self._pending_rows):
-            found.append(pending_rows[np.isin(pending_hashes, hashes)])
-        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    def lookup(self, hashes: np.ndarray, max_postings: int | None = None, since: float | None = None,
+               until: float | None = None) -> np.ndarray:
+        """Distinct rows that share at least one key, at a time within [since, until] (either
+        end open when None). Keys with more than ``max_postings`` such postings (keys everybody
+        has) are skipped."""
+        found = self.lookup_each(hashes, max_postings, since, until)
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        return np.unique(np.concatenate(found) if len(found) > 1 else found[0])
+
+    def lookup_each(self, hashes: np.ndarray, max_postings: int | None = None, since: float | None = None,
+                    until: float | None = None) -> list[np.ndarray]:
+        """As :meth:`lookup`, the rows of each given key apart (in the order given, possibly
+        repeated, nothing for a stop-key)."""
+        hashes = np.asarray(hashes, dtype=np.int64)
+        left, right = self._ranges(hashes, since, until)
+        if self._pending:
+            return self._lookup_with_pending(hashes, left, right, max_postings, since, until)
+        counts = right - left
+        usable = (counts > 0) & (counts <= max_postings) if max_postings is not None else counts > 0
+        return [self.rows_[left[i] : right[i]] if usable[i] else _EMPTY for i in range(len(hashes))]
+
+    def _ranges(self, keys: np.ndarray, since: float | None, until: float | None) -> tuple[np.ndarray, np.ndarray]:
+        """[left, right) of each key's postings in the sorted arrays, narrowed to the time range."""
+        left = np.searchsorted(self.hashes_, keys, side="left")
+        right = np.searchsorted(self.hashes_, keys, side="right")
+        if since is None and until is None:
+            return left, right
+        # one binary search per key for both ends: "first time > until" is "first time >= the
+        # next float after until"
+        bounds = np.array([-np.inf if since is None else since, np.inf if until is None else np.nextafter(until, np.inf)])
+        for i in np.flatnonzero(right > left).tolist():
+            start = int(left[i])
+            low, high = np.searchsorted(self.times_[start : int(right[i])], bounds).tolist()  # sorted within a key
+            left[i], right[i] = start + low, start + high
+        return left, right
+
+    def _lookup_with_pending(self, keys: np.ndarray, left: np.ndarray, right: np.ndarray, max_postings: int | None,
+                             since: float | None, until: float | None) -> list[np.ndarray]:
+        """The same, counting the unmerged postings too; postings are distinct (key, row, time)."""
+        distinct_keys, key_at = np.unique(keys, return_inverse=True)
+        first = np.zeros(len(distinct_keys), dtype=np.int64)
+        first[key_at[::-1]] = np.arange(len(keys))[::-1]  # one range per distinct key
+        left, right = left[first], right[first]
+        counts = np.maximum(right - left, 0)
+        key_of = np.repeat(np.arange(len(distinct_keys)), counts)
+        positions = np.concatenate([np.arange(a, b) for a, b in zip(left.tolist(), right.tolist()) if b > a] or [_EMPTY])
+        if self._pending_arrays is None:
+            self._pending_arrays = (np.concatenate(self._pending_hashes), np.concatenate(self._pending_rows), np.concatenate(self._pending_times))
+        pending_hashes, pending_rows, pending_times = self._pending_arrays
+        found = np.isin(pending_hashes, distinct_keys)
+        if since is not None:
+            found &= pending_times >= since
+        if until is not None:
+            found &= pending_times <= until
+        postings = np.stack([
+            np.concatenate([key_of, np.searchsorted(distinct_keys, pending_hashes[found])]),
+            np.concatenate([self.rows_[positions], pending_rows[found]]),
+            np.concatenate([self.times_[positions], pending_times[found]]).view(np.int64),
+        ], axis=1)
+        postings = np.unique(postings, axis=0)  # sorted by key, then row
+        per_key = np.bincount(postings[:, 0], minlength=len(distinct_keys))
+        bounds = np.concatenate([[0], np.cumsum(per_key)])
+        usable = per_key <= max_postings if max_postings is not None else np.ones(len(distinct_keys), dtype=bool)
+        return [postings[bounds[k] : bounds[k + 1], 1] if usable[k] else _EMPTY for k in key_at.tolist()]
 
     def lookup_pairs(self, query_rows: np.ndarray, query_hashes: np.ndarray, max_postings: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """For many queries at once: (query_row, indexed_row) pairs sharing a key, distinct."""
+        """For many queries at once: (query_row, indexed_row) pairs sharing a key, distinct
+        (posting times are not looked at)."""
         self.merge()
         left = np.searchsorted(self.hashes_, query_hashes, side="left")
         right = np.searchsorted(self.hashes_, query_hashes, side="right")
@@ -92,24 +167,22 @@ class KeyIndex:
         pairs = np.unique(np.stack([repeated_queries, hits], axis=1), axis=0)
         return pairs[:, 0], pairs[:, 1]
 
-    def _lookup_sorted(self, hashes: np.ndarray, max_postings: int | None) -> np.ndarray:
-        left = np.searchsorted(self.hashes_, hashes, side="left")
-        right = np.searchsorted(self.hashes_, hashes, side="right")
-        pieces = [self.rows_[a:b] for a, b in zip(left.tolist(), right.tolist()) if b > a and (max_postings is None or b - a <= max_postings)]
-        return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-
     def nbytes(self) -> int:
-        return self.hashes_.nbytes + self.rows_.nbytes + sum(a.nbytes for a in self._pending_hashes + self._pending_rows)
+        pending = self._pending_hashes + self._pending_rows + self._pending_times
+        return self.hashes_.nbytes + self.rows_.nbytes + self.times_.nbytes + sum(a.nbytes for a in pending)
 
     def state(self) -> dict[str, np.ndarray]:
         self.merge()
-        return {"hashes": self.hashes_, "rows": self.rows_}
+        return {"hashes": self.hashes_, "rows": self.rows_, "times": self.times_}
 
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> KeyIndex:
+        """The index saved by :meth:`state`. A state without ``times`` (saved before postings had
+        times) gets time 0 everywhere; give it times with :meth:`with_times`."""
         index = cls()
         index.hashes_ = np.asarray(state["hashes"], dtype=np.int64)
         index.rows_ = np.asarray(state["rows"], dtype=np.int64)
+        index.times_ = np.asarray(state["times"], dtype=np.float64) if "times" in state else np.zeros(len(index.hashes_))
         return index
 
 
@@ -117,16 +190,18 @@ class BruteForceIndex:
     """The obvious dict-of-sets version, kept as the test oracle for KeyIndex."""
 
     def __init__(self) -> None:
-        self._rows: defaultdict[int, set[int]] = defaultdict(set)
+        self._postings: defaultdict[int, set[tuple[int, float]]] = defaultdict(set)
 
-    def add(self, row: int, hashes: np.ndarray) -> None:
+    def add(self, row: int, hashes: np.ndarray, time: float = 0.0) -> None:
         for key in np.asarray(hashes).tolist():
-            self._rows[key].add(row)
+            self._postings[key].add((row, float(time)))
 
-    def lookup(self, hashes: np.ndarray, max_postings: int | None = None) -> np.ndarray:
+    def lookup(self, hashes: np.ndarray, max_postings: int | None = None, since: float | None = None,
+               until: float | None = None) -> np.ndarray:
         found: set[int] = set()
-        for key in np.asarray(hashes).tolist():
-            rows = self._rows.get(key, set())
-            if max_postings is None or len(rows) <= max_postings:
-                found |= rows
+        for key in set(np.asarray(hashes).tolist()):
+            postings = [(row, time) for row, time in self._postings.get(key, set())
+                        if (since is None or time >= since) and (until is None or time <= until)]
+            if max_postings is None or len(postings) <= max_postings:
+                found |= {row for row, _ in postings}
         return np.array(sorted(found), dtype=np.int64)

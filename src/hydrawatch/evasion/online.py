@@ -31,8 +31,8 @@ from hydrawatch.core.text import name_skeleton, normalize_text
 from hydrawatch.signals.media import PdqIndex, hamming
 
 from .features import AVATAR_MATCH, FEATURE_NAMES, describe
-from .handles import relate, trigram_jaccard
-from .index import MAX_POSTINGS, KeyIndex
+from .handles import HandleRelation, relate_many, trigram_jaccard
+from .index import ONLINE_MAX_POSTINGS, KeyIndex
 from .keys import KEY_VERSION, handle_keys, hash_keys, is_default_avatar, name_keys
 
 #: Features the sign-up ranker sees; the others are unknown a moment after sign-up.
@@ -83,15 +83,17 @@ class OnlineMatch:
 @dataclass
 class OnlineMatcher:
     """``window_days``/``slack_hours`` as in CandidateConfig; ``max_postings`` skips keys
-    shared by more identities than this (stop-keys; :data:`.index.MAX_POSTINGS`, the same cap
-    as batch blocking in the benchmark); ``shortlist``: how many in-window
+    shared by more identities than this *among those that ended inside the query's window*
+    (stop-keys; :data:`.index.ONLINE_MAX_POSTINGS`; None keeps every key). The index keeps each
+    key's identities sorted by when they ended and binary-searches the window inside the key,
+    so a common key costs only its identities in the window. ``shortlist``: how many in-window
     identities, the most alike by handle and name, get the full features and the ranker;
     ``ranker`` scores pairs (a ReturneeRanker trained on sign-up features; None ranks by
     handle similarity alone)."""
 
     window_days: float = 30.0
     slack_hours: float = 6.0
-    max_postings: int = MAX_POSTINGS
+    max_postings: int | None = ONLINE_MAX_POSTINGS
     shortlist: int = 30
     ranker: object | None = None
     platform_: list[str] = field(default_factory=list)
@@ -105,7 +107,8 @@ class OnlineMatcher:
     removed_: set[int] = field(default_factory=set)
     index_: KeyIndex = field(default_factory=KeyIndex)
     pictures_: PdqIndex = field(default_factory=PdqIndex)
-    _ended_cache: np.ndarray | None = field(default=None, repr=False)
+    _columns_cache: tuple | None = field(default=None, repr=False)
+    _handles_cache: tuple | None = field(default=None, repr=False)
     row_of_: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -118,7 +121,12 @@ class OnlineMatcher:
         if key in self.row_of_:
             row = self.row_of_[key]
             self.removed_.discard(row)
-            self.ended_at_[row] = identity.ended_at
+            if float(identity.ended_at) != self.ended_at_[row]:
+                # postings are sorted by end time: index the keys again under the new one (the
+                # old postings stay, and the exact window check drops them)
+                self.ended_at_[row] = float(identity.ended_at)
+                self.index_.add(row, hash_keys(_identity_keys(self.handles_[row], self.names_[row], self.avatars_[row])), self.ended_at_[row])
+            self._columns_cache = None
             return
         row = len(self.account_id_)
         self.row_of_[key] = row
@@ -132,12 +140,12 @@ class OnlineMatcher:
         self.avatar_hashes_.append(tuple(identity.avatar_hashes))
         for pdq in identity.avatar_hashes:
             self.pictures_.add(pdq, row)
-        self.index_.add(row, hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls)))
+        self.index_.add(row, hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls)), float(identity.ended_at))
 
     def add_many(self, identities: list[Identity], workers: int = 2) -> None:
         """Bulk load (one index merge at the end). Keys of large batches are computed in
         ``workers`` processes (they are a pure function of the handles and names)."""
-        rows, hashes = [], []
+        rows, hashes, times = [], [], []
         key_sets = _keys_in_parallel(identities, workers) if workers > 1 and len(identities) >= 50_000 else None
         for position, identity in enumerate(identities):
             key = (identity.platform, identity.account_id)
@@ -159,8 +167,9 @@ class OnlineMatcher:
             keys = key_sets[position] if key_sets is not None else hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls))
             rows.append(np.full(len(keys), row, dtype=np.int64))
             hashes.append(keys)
+            times.append(np.full(len(keys), float(identity.ended_at)))
         if rows:
-            self.index_.add_many(np.concatenate(rows), np.concatenate(hashes))
+            self.index_.add_many(np.concatenate(rows), np.concatenate(hashes), np.concatenate(times))
         if len(self.pictures_):
             self.pictures_.build()
         gc.freeze()  # millions of long-lived strings: keep the collector from walking them
@@ -171,6 +180,7 @@ class OnlineMatcher:
         if row is None or row in self.removed_:
             return False
         self.removed_.add(row)
+        self._columns_cache = None
         return True
 
     # --- queries ------------------------------------------------------------------------
@@ -182,24 +192,50 @@ class OnlineMatcher:
 
     def _candidates(self, account: NewAccount) -> tuple[np.ndarray, np.ndarray]:
         """``candidates`` and, for each, whether it has the account's display-name key."""
-        name_hashes = hash_keys(name_keys(account.display_name or ""))
-        same_name_rows = self.index_.lookup(name_hashes, self.max_postings)
-        other_keys = _identity_keys((account.handle,), (), (account.avatar_url,))
-        rows = np.union1d(self.index_.lookup(hash_keys(other_keys), self.max_postings), same_name_rows)
+        # the window on the end time, searched inside each key of the index
+        since = account.created_at - self.window_days * 86400
+        until = account.created_at + self.slack_hours * 3600
+        name_key = name_keys(account.display_name or "")
+        found = self.index_.lookup_each(hash_keys([*name_key, *_identity_keys((account.handle,), (), (account.avatar_url,))]),
+                                        self.max_postings, since, until)
+        same_name_rows = _distinct(found[0]) if name_key else np.zeros(0, dtype=np.int64)
+        rows = _distinct(np.concatenate(found)) if found else same_name_rows
         if account.avatar_hash and len(self.pictures_):
             same_picture = [row for row, _ in self.pictures_.query(account.avatar_hash, AVATAR_MATCH)]
             rows = np.union1d(rows, np.asarray(same_picture, dtype=np.int64))
         if not len(rows):
             return rows, np.zeros(0, dtype=bool)
-        delta = account.created_at - self._ended_array()[rows]
-        rows = rows[(delta >= -self.slack_hours * 3600) & (delta <= self.window_days * 86400)]
-        rows = np.array([r for r in rows.tolist() if r not in self.removed_ and self.platform_[r] == account.platform], dtype=np.int64)
-        return rows, np.isin(rows, same_name_rows)
+        ended, platform_codes, platform_code_of, live = self._columns()
+        delta = account.created_at - ended[rows]
+        keep = (delta >= -self.slack_hours * 3600) & (delta <= self.window_days * 86400)  # exact: a re-added identity's old postings
+        keep &= live[rows] & (platform_codes[rows] == platform_code_of.get(account.platform, -1))
+        rows = rows[keep]
+        at = np.minimum(np.searchsorted(same_name_rows, rows), max(len(same_name_rows) - 1, 0))
+        return rows, same_name_rows[at] == rows if len(same_name_rows) else np.zeros(len(rows), dtype=bool)
 
-    def _ended_array(self) -> np.ndarray:
-        if self._ended_cache is None or len(self._ended_cache) != len(self.ended_at_):
-            self._ended_cache = np.asarray(self.ended_at_, dtype=np.float64)
-        return self._ended_cache
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, dict[str, int], np.ndarray]:
+        """Per-row arrays for the vectorised filters: end times, platform codes (and the code of
+        each platform), not-removed; rebuilt after an update."""
+        if self._columns_cache is None or len(self._columns_cache[0]) != len(self.ended_at_):
+            code_of: dict[str, int] = {}
+            codes = np.fromiter((code_of.setdefault(p, len(code_of)) for p in self.platform_), dtype=np.int32, count=len(self.platform_))
+            live = np.ones(len(self.ended_at_), dtype=bool)
+            live[np.fromiter(self.removed_, dtype=np.int64, count=len(self.removed_))] = False
+            self._columns_cache = (np.asarray(self.ended_at_, dtype=np.float64), codes, code_of, live)
+        return self._columns_cache
+
+    def _lowered_handles(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every identity's non-empty handles lower-cased, flat (an object array), and each
+        row's offset into it (rows x+1), for the shortlist; built on first use."""
+        if self._handles_cache is None or len(self._handles_cache[1]) != len(self.handles_) + 1:
+            flat = [h if h.islower() or h == h.lower() else h.lower() for handles in self.handles_ for h in handles if h]
+            counts = np.fromiter((sum(1 for h in handles if h) for handles in self.handles_), dtype=np.int64, count=len(self.handles_))
+            offsets = np.zeros(len(self.handles_) + 1, dtype=np.int64)
+            np.cumsum(counts, out=offsets[1:])
+            lowered = np.empty(len(flat), dtype=object)
+            lowered[:] = flat
+            self._handles_cache = (lowered, offsets)
+        return self._handles_cache
 
     def _shortlist(self, rows: np.ndarray, same_name: np.ndarray, account: NewAccount) -> np.ndarray:
         """The identities most alike by handle *and* name, cheaply, before the full features.
@@ -211,16 +247,21 @@ class OnlineMatcher:
         if len(rows) <= self.shortlist:
             return rows
         new_handle = (account.handle or "").lower()
-        owners, old_handles = [], []
-        for position, row in enumerate(rows.tolist()):
-            for handle in self.handles_[row]:
-                if handle:
-                    owners.append(position)
-                    old_handles.append(handle.lower())
+        lowered, offsets = self._lowered_handles()
+        starts, counts = offsets[rows], offsets[rows + 1] - offsets[rows]
+        total = int(counts.sum())
         handle_score = np.zeros(len(rows), dtype=np.float32)
-        if new_handle and old_handles:
-            similarity = process.cdist([new_handle], old_handles, scorer=Indel.normalized_similarity, dtype=np.float32)[0]
-            np.maximum.at(handle_score, np.asarray(owners), similarity)
+        if new_handle and total:
+            single = bool((counts == 1).all())
+            if single:  # one handle each, the usual case: no grouping needed
+                positions = starts
+            else:
+                positions = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
+            similarity = process.cdist([new_handle], lowered[positions].tolist(), scorer=Indel.normalized_similarity, dtype=np.float32)[0]
+            if single:
+                handle_score = similarity
+            else:
+                np.maximum.at(handle_score, np.repeat(np.arange(len(rows)), counts), similarity)
         scores = handle_score + same_name.astype(np.float32)
         return rows[np.argsort(-scores, kind="stable")[: self.shortlist]]
 
@@ -229,7 +270,7 @@ class OnlineMatcher:
         rows = self._shortlist(*self._candidates(account), account)
         if not len(rows):
             return []
-        X = np.vstack([self._features(r, account, len(rows)) for r in rows.tolist()])
+        X, relations = self._feature_matrix(rows, account)
         if self.ranker is not None:
             with _one_openmp_thread():  # see _one_openmp_thread
                 scores = self.ranker.predict_proba(X)[:, 1]
@@ -239,58 +280,76 @@ class OnlineMatcher:
         order = np.argsort(-scores, kind="stable")[:limit]
         return [
             OnlineMatch(self.platform_[rows[i]], self.account_id_[rows[i]], self.handles_[rows[i]][0] if self.handles_[rows[i]] else "",
-                        float(scores[i]), self._evidence(rows[i], account, X[i]))
+                        float(scores[i]), self._evidence(rows[i], account, X[i], relations[i]))
             for i in order.tolist() if scores[i] >= threshold
         ]
 
-    def _features(self, row: int, account: NewAccount, n_candidates: int) -> np.ndarray:
-        x = np.full(len(FEATURE_NAMES), np.nan, dtype=np.float32)
+    def _feature_matrix(self, rows: np.ndarray, account: NewAccount) -> tuple[np.ndarray, list[HandleRelation | None]]:
+        """The sign-up features of each (identity, new account) pair, one row each, the others
+        NaN; and each identity's first handle related to the new one (for the evidence). What
+        depends on the new account alone is computed once."""
+        X = np.full((len(rows), len(FEATURE_NAMES)), np.nan, dtype=np.float32)
         column = _COLUMN
-        best = None
-        for old in self.handles_[row]:
-            if old and account.handle:
-                relation = relate(old, account.handle)
-                if best is None or relation.edit_similarity > best.edit_similarity:
-                    best = relation
-        if best is not None:
-            x[column["handle_edit_similarity"]] = best.edit_similarity
-            x[column["handle_trigram_jaccard"]] = best.trigram_jaccard
-            x[column["handle_same_skeleton"]] = float(best.same_skeleton)
-            x[column["handle_digit_change"]] = abs(best.digit_change) if best.digit_change else 0.0
-            x[column["handle_affix"]] = float(best.affix is not None)
-            x[column["handle_single_edit"]] = float(best.single_edit)
-        x[column["handles_known"]] = float(best is not None)
-        old_names = [name_skeleton(n) for n in self.names_[row] if n]
+        owners, olds, first_of = [], [], [None] * len(rows)
+        if account.handle:
+            for i, row in enumerate(rows.tolist()):
+                for position, old in enumerate(self.handles_[row]):
+                    if old:
+                        if position == 0:
+                            first_of[i] = len(olds)
+                        owners.append(i)
+                        olds.append(old)
+        relations = relate_many(olds, account.handle) if olds else []
+        best: list[HandleRelation | None] = [None] * len(rows)
+        for i, relation in zip(owners, relations):
+            if best[i] is None or relation.edit_similarity > best[i].edit_similarity:
+                best[i] = relation
         new_name = name_skeleton(account.display_name or "")
-        if old_names and new_name:
-            x[column["name_same"]] = float(new_name in old_names)
-            x[column["name_similarity"]] = max(Indel.normalized_similarity(o, new_name) for o in old_names)
-        x[column["names_known"]] = float(bool(old_names and new_name))
         bio_new = normalize_text(account.bio or "")
-        if self.bio_[row] and bio_new:
-            x[column["bio_similarity"]] = trigram_jaccard(self.bio_[row], bio_new)
-            old_words, new_words = set(self.bio_[row].split()), set(bio_new.split())
-            x[column["bio_word_overlap"]] = len(old_words & new_words) / len(old_words | new_words)
-        x[column["bios_known"]] = float(bool(self.bio_[row] and bio_new))
-        distance = np.nan
-        if self.avatar_hashes_[row] and account.avatar_hash:
-            distance = float(min(hamming(old, account.avatar_hash) for old in self.avatar_hashes_[row]))
-            x[column["avatar_distance"]] = distance
-        old_avatars = [url for url in self.avatars_[row] if url and not is_default_avatar(url)]
-        if old_avatars and account.avatar_url and not is_default_avatar(account.avatar_url):
-            same = account.avatar_url in old_avatars or (not math.isnan(distance) and distance <= AVATAR_MATCH)
-            x[column["same_avatar"]] = float(same)
-        hours = (account.created_at - self.ended_at_[row]) / 3600.0
-        x[column["hours_after_end"]] = abs(hours)
-        x[column["appeared_before_end"]] = float(hours < 0)
-        x[~SIGNUP_MASK] = np.nan
-        return x
+        new_words = set(bio_new.split())
+        new_avatar = account.avatar_url if account.avatar_url and not is_default_avatar(account.avatar_url) else ""
+        for i, row in enumerate(rows.tolist()):
+            x = X[i]
+            relation = best[i]
+            if relation is not None:
+                x[column["handle_edit_similarity"]] = relation.edit_similarity
+                x[column["handle_trigram_jaccard"]] = relation.trigram_jaccard
+                x[column["handle_same_skeleton"]] = float(relation.same_skeleton)
+                x[column["handle_digit_change"]] = abs(relation.digit_change) if relation.digit_change else 0.0
+                x[column["handle_affix"]] = float(relation.affix is not None)
+                x[column["handle_single_edit"]] = float(relation.single_edit)
+            x[column["handles_known"]] = float(relation is not None)
+            old_names = [name_skeleton(n) for n in self.names_[row] if n]
+            if old_names and new_name:
+                x[column["name_same"]] = float(new_name in old_names)
+                x[column["name_similarity"]] = max(Indel.normalized_similarity(o, new_name) for o in old_names)
+            x[column["names_known"]] = float(bool(old_names and new_name))
+            bio_old = self.bio_[row]
+            if bio_old and bio_new:
+                x[column["bio_similarity"]] = trigram_jaccard(bio_old, bio_new)
+                old_words = set(bio_old.split())
+                x[column["bio_word_overlap"]] = len(old_words & new_words) / len(old_words | new_words)
+            x[column["bios_known"]] = float(bool(bio_old and bio_new))
+            distance = np.nan
+            if self.avatar_hashes_[row] and account.avatar_hash:
+                distance = float(min(hamming(old, account.avatar_hash) for old in self.avatar_hashes_[row]))
+                x[column["avatar_distance"]] = distance
+            if new_avatar:
+                old_avatars = [url for url in self.avatars_[row] if url and not is_default_avatar(url)]
+                if old_avatars:
+                    same = new_avatar in old_avatars or (not math.isnan(distance) and distance <= AVATAR_MATCH)
+                    x[column["same_avatar"]] = float(same)
+            hours = (account.created_at - self.ended_at_[row]) / 3600.0
+            x[column["hours_after_end"]] = abs(hours)
+            x[column["appeared_before_end"]] = float(hours < 0)
+        X[:, ~SIGNUP_MASK] = np.nan
+        return X, [relations[k] if k is not None else None for k in first_of]
 
-    def _evidence(self, row: int, account: NewAccount, x: np.ndarray) -> tuple[Evidence, ...]:
+    def _evidence(self, row: int, account: NewAccount, x: np.ndarray, relation: HandleRelation | None) -> tuple[Evidence, ...]:
+        """``relation``: the identity's first handle related to the new one (None if either is empty)."""
         evidence = []
-        old = self.handles_[row][0] if self.handles_[row] else ""
-        if old and account.handle:
-            relation = relate(old, account.handle)
+        if relation is not None:
+            old = self.handles_[row][0]
             evidence.append(Evidence("handle", relation.describe(old, account.handle), relation.edit_similarity))
         for name, value in zip(FEATURE_NAMES, x.tolist()):
             if name in ("name_same", "bio_similarity", "same_avatar", "avatar_distance", "hours_after_end") and not math.isnan(value):
@@ -308,7 +367,7 @@ class OnlineMatcher:
             "bio": self.bio_, "avatars": self.avatars_, "avatar_hashes": self.avatar_hashes_, "removed": sorted(self.removed_),
             "saved_at": time.time(),
         }
-        np.savez_compressed(path, hashes=state["hashes"], rows=state["rows"], ended_at=np.asarray(self.ended_at_, dtype=np.float64),
+        np.savez_compressed(path, hashes=state["hashes"], rows=state["rows"], times=state["times"], ended_at=np.asarray(self.ended_at_, dtype=np.float64),
                             meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
 
     @classmethod
@@ -318,8 +377,12 @@ class OnlineMatcher:
             if meta.get("key_version") != KEY_VERSION:
                 raise ValueError(f"{path} was built with blocking keys {meta.get('key_version')}; this hydrawatch uses {KEY_VERSION}: rebuild it")
             matcher = cls(window_days=meta["window_days"], slack_hours=meta["slack_hours"], max_postings=meta["max_postings"], ranker=ranker)
-            matcher.index_ = KeyIndex.from_state({"hashes": data["hashes"], "rows": data["rows"]})
-            matcher.ended_at_ = data["ended_at"].tolist()
+            ended_at = data["ended_at"]
+            if "times" in data:
+                matcher.index_ = KeyIndex.from_state({"hashes": data["hashes"], "rows": data["rows"], "times": data["times"]})
+            else:  # saved before postings carried end times: sort each key's postings by them
+                matcher.index_.add_many(data["rows"], data["hashes"], ended_at[data["rows"]])
+            matcher.ended_at_ = ended_at.tolist()
         matcher.platform_ = meta["platform"]
         matcher.account_id_ = meta["account_id"]
         matcher.handles_ = [tuple(h) for h in meta["handles"]]
@@ -335,6 +398,12 @@ class OnlineMatcher:
         matcher.removed_ = set(meta["removed"])
         matcher.row_of_ = {(p, a): i for i, (p, a) in enumerate(zip(matcher.platform_, matcher.account_id_))}
         return matcher
+
+
+def _distinct(rows: np.ndarray) -> np.ndarray:
+    """Sorted distinct values: np.unique without its overheads, for the few thousand rows of a query."""
+    rows = np.sort(rows)
+    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
 
 
 _THREADPOOLS = None
