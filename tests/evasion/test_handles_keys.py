@@ -112,3 +112,17 @@ def test_small_and_large_batches_hash_alike(keys):
     one_by_one = [int(hash_keys([k])[0]) for k in keys]
     padded = keys * (70 // len(keys) + 1)  # over the small-batch size: the numpy path
     assert hash_keys(padded)[: len(keys)].tolist() == one_by_one == hash_keys(keys).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(entries=st.lists(st.tuples(st.integers(0, 50), st.lists(st.integers(-5, 40), max_size=6)), max_size=60),
+       queries=st.lists(st.tuples(st.integers(0, 9), st.integers(-5, 40)), max_size=30), cap=st.one_of(st.none(), st.integers(1, 5)))
+def test_lookup_pairs_matches_brute_force(entries, queries, cap):
+    fast, slow = KeyIndex(), BruteForceIndex()
+    for row, keys in entries:
+        fast.add(row, np.array(keys, dtype=np.int64))
+        slow.add(row, np.array(keys, dtype=np.int64))
+    query_rows = np.array([q for q, _ in queries], dtype=np.int64)
+    left, right = fast.lookup_pairs(query_rows, np.array([k for _, k in queries], dtype=np.int64), cap)
+    expected = sorted({(q, int(r)) for q, k in queries for r in slow.lookup(np.array([k], dtype=np.int64), cap)})
+    assert list(zip(left.tolist(), right.tolist())) == expected

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hydrawatch.evasion.keys import hash_keys
-from hydrawatch.evasion.online import Identity, NewAccount, OnlineMatcher, _identity_keys, _keys_in_parallel
+from hydrawatch.evasion.online import Identity, NewAccount, OnlineMatcher, _identity_key_hashes, _identity_keys
 
 DAY = 86400.0
 T0 = 1_700_000_000.0
@@ -66,12 +66,15 @@ def test_candidates_equal_brute_force(seed, max_postings):
         assert set(matcher.candidates(account).tolist()) == reference_candidates(matcher, identities, account), account
 
 
-def test_parallel_bulk_keys_equal_serial_keys():
+def test_bulk_identity_keys_equal_per_identity_keys():
     identities, _ = small_world(4, size=300)
-    serial = [hash_keys(_identity_keys(i.handles, i.display_names, i.avatar_urls)) for i in identities]
-    parallel = _keys_in_parallel(identities, workers=2, chunk=70)
-    assert len(parallel) == len(serial)
-    assert all(np.array_equal(a, b) for a, b in zip(parallel, serial))
+    identities.append(Identity("twitter", "odd", ("", "абу_x12", "abu_x12"), ("", "Abu 🔥"), avatar_urls=("https://x/a.jpg", "")))
+    serial = [sorted(set(hash_keys(_identity_keys(i.handles, i.display_names, i.avatar_urls)).tolist())) for i in identities]
+    owners, hashes = _identity_key_hashes(identities)
+    bulk: list[set[int]] = [set() for _ in identities]
+    for owner, value in zip(owners.tolist(), hashes.tolist()):
+        bulk[owner].add(value)
+    assert [sorted(values) for values in bulk] == serial
 
 
 @pytest.mark.parametrize("predecessor_first", [True, False])

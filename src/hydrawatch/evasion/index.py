@@ -164,6 +164,12 @@ class KeyIndex:
         starts = np.repeat(left, counts)
         offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
         hits = self.rows_[starts + offsets]
+        # distinct pairs, sorted by query then row: one 1-D sort of query * span + row when it
+        # fits in int64 (np.unique over rows of a 2-D array is several times slower)
+        span = int(hits.max()) + 1
+        if int(repeated_queries.max()) < np.iinfo(np.int64).max // span - 1 and repeated_queries.min() >= 0:
+            combined = np.unique(repeated_queries * span + hits)
+            return combined // span, combined % span
         pairs = np.unique(np.stack([repeated_queries, hits], axis=1), axis=0)
         return pairs[:, 0], pairs[:, 1]
 

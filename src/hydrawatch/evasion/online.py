@@ -33,6 +33,7 @@ from hydrawatch.signals.media import PdqIndex, hamming
 from .features import AVATAR_MATCH, FEATURE_NAMES, describe
 from .handles import HandleRelation, relate_many, trigram_jaccard
 from .index import ONLINE_MAX_POSTINGS, KeyIndex
+from .bulk_keys import handle_key_hashes
 from .keys import KEY_VERSION, handle_keys, hash_keys, is_default_avatar, name_keys
 
 #: Features the sign-up ranker sees; the others are unknown a moment after sign-up.
@@ -143,11 +144,10 @@ class OnlineMatcher:
         self.index_.add(row, hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls)), float(identity.ended_at))
 
     def add_many(self, identities: list[Identity], workers: int = 2) -> None:
-        """Bulk load (one index merge at the end). Keys of large batches are computed in
-        ``workers`` processes (they are a pure function of the handles and names)."""
-        rows, hashes, times = [], [], []
-        key_sets = _keys_in_parallel(identities, workers) if workers > 1 and len(identities) >= 50_000 else None
-        for position, identity in enumerate(identities):
+        """Bulk load (one index merge at the end). The keys of all handles are built at once
+        (:mod:`.bulk_keys`), in ``workers`` processes for large batches."""
+        fresh, fresh_rows = [], []
+        for identity in identities:
             key = (identity.platform, identity.account_id)
             if key in self.row_of_:
                 self.add_suspended(identity)
@@ -164,12 +164,12 @@ class OnlineMatcher:
             self.avatar_hashes_.append(tuple(identity.avatar_hashes))
             for pdq in identity.avatar_hashes:
                 self.pictures_.add(pdq, row)
-            keys = key_sets[position] if key_sets is not None else hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls))
-            rows.append(np.full(len(keys), row, dtype=np.int64))
-            hashes.append(keys)
-            times.append(np.full(len(keys), float(identity.ended_at)))
-        if rows:
-            self.index_.add_many(np.concatenate(rows), np.concatenate(hashes), np.concatenate(times))
+            fresh.append(identity)
+            fresh_rows.append(row)
+        if fresh:
+            owners, hashes = _identity_key_hashes(fresh, workers)
+            ended = np.fromiter((float(i.ended_at) for i in fresh), dtype=np.float64, count=len(fresh))
+            self.index_.add_many(np.asarray(fresh_rows, dtype=np.int64)[owners], hashes, ended[owners])
         if len(self.pictures_):
             self.pictures_.build()
         gc.freeze()  # millions of long-lived strings: keep the collector from walking them
@@ -419,17 +419,21 @@ def _one_openmp_thread():
     return _THREADPOOLS.limit(limits=1, user_api="openmp")
 
 
-def _keys_of_chunk(chunk: list[tuple]) -> list[np.ndarray]:
-    return [hash_keys(_identity_keys(handles, names, avatars)) for handles, names, avatars in chunk]
-
-
-def _keys_in_parallel(identities: list[Identity], workers: int, chunk: int = 20_000) -> list[np.ndarray]:
-    from concurrent.futures import ProcessPoolExecutor
-
-    items = [(i.handles, i.display_names, i.avatar_urls) for i in identities]
-    chunks = [items[start : start + chunk] for start in range(0, len(items), chunk)]
-    with ProcessPoolExecutor(workers) as pool:
-        return [keys for part in pool.map(_keys_of_chunk, chunks) for keys in part]
+def _identity_key_hashes(identities: list[Identity], workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(position in ``identities``, key hash) for the keys of every identity: the values of
+    ``hash_keys(_identity_keys(...))``, handle keys built in bulk, the rest hashed together."""
+    handles, handle_owners, other_keys, other_owners = [], [], [], []
+    for position, identity in enumerate(identities):
+        for handle in identity.handles:
+            if handle:
+                handles.append(handle)
+                handle_owners.append(position)
+        for key in _identity_keys((), identity.display_names, identity.avatar_urls):
+            other_keys.append(key)
+            other_owners.append(position)
+    owners, hashes = handle_key_hashes(handles, workers)
+    return (np.concatenate([np.asarray(handle_owners, dtype=np.int64)[owners], np.asarray(other_owners, dtype=np.int64)]),
+            np.concatenate([hashes, hash_keys(other_keys)]))
 
 
 def _identity_keys(handles, names, avatars) -> list[str]:
