@@ -40,8 +40,10 @@ from hydrawatch.synth import WorldConfig, generate
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("HW_WORLD_CACHE", "/work/cache/hw-worlds"))
 WORK = CACHE.parent / "hw-enforcement"
-# Held out: the returnee ranker trained on 1001-1003; nothing here was tuned on these.
-HELD_OUT = (2001, 2002)
+# Held out: the returnee ranker trained on 1001-1003 and the simulator was developed on
+# 1001-1005; nothing here was tuned on these (2005-2007 were first generated after the last
+# simulator change).
+HELD_OUT = (2001, 2002, 2005, 2006, 2007)
 POLICY_SEEDS = (5001, 5002, 5003)
 POLICY_WORLD = {"accounts": 8000, "network": 400, "days": 120, "mean_posts_per_account": 4.0}
 POLICIES = [
