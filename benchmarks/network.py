@@ -20,7 +20,10 @@ evaluation seeds must not overlap the training seeds (the script refuses).
 * **size**: a visibility experiment: five detection lists drawn from the truth with
   heterogeneous capture probabilities (busy and promoted accounts are easier to find, each
   list has its own efficiency), runs with 30-60 % of the network visible kept; error of the
-  estimate and coverage of its interval (target: within 15 %, interval covering). Run on the
+  estimate and coverage of its interval (target: within 15 %, interval covering). The
+  estimate is the covariate model's (each found account's post count from the store, as
+  ``hydrawatch size`` uses it); the log-linear estimate from the same lists is reported
+  alongside (``size_without_covariates_*``). Run on the
   evaluation worlds and on one larger world (``--size-seed``, ``--size-accounts``: ~1,400
   network accounts, smaller sampling error; ``--size-accounts 0`` skips it);
 * **migration on real data**: the Telegram and content-store destinations in
@@ -194,6 +197,10 @@ def main() -> int:
         "size_small_worlds_within_15pct": pooled("within_15pct", [w["size"] for w in worlds]),
         "size_small_worlds_coverage": pooled("coverage", [w["size"] for w in worlds]),
         "size_median_interval_width": round(float(np.median([s["median_interval_width"] for s in size_runs if s["median_interval_width"] is not None])), 4),
+        # the same lists without covariates (log-linear models), for comparison
+        "size_without_covariates_within_15pct": pooled("within_15pct", [s["without_covariates"] for s in size_runs]),
+        "size_without_covariates_coverage": pooled("coverage", [s["without_covariates"] for s in size_runs]),
+        "size_without_covariates_within_15pct_and_covered": pooled("within_15pct_and_covered", [s["without_covariates"] for s in size_runs]),
         "size_from_store_lists_abs_error_max": round(max(abs(w["size_from_store_lists"]["error"]) for w in worlds), 4),
         "size_from_store_lists_covered": sum(w["size_from_store_lists"]["covered"] for w in worlds),
         "size_large_world_true_size": large["true_size"] if large else None,

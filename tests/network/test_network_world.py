@@ -121,8 +121,12 @@ def test_size_command_from_store_lists(world):
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
     assert {"estimate", "low", "high", "method", "observed"} <= set(found)
-    assert found["method"] == "log-linear" and found["low"] <= found["estimate"] <= found["high"]
+    assert found["method"] == "covariates" and found["low"] <= found["estimate"] <= found["high"]
+    assert any(term.startswith("covariate:log_posts") for term in found["model"])
     assert found["observed"] <= found["estimate"] < 2 * len(true_network(world))
+    alone = run("size", "--db", world.store_path, "--no-covariates", "--format", "json")
+    assert alone.exit_code == 0, alone.output
+    assert json.loads(alone.stdout)["method"] == "log-linear"
 
 
 def test_size_command_from_list_files(tmp_path):

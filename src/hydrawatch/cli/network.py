@@ -167,22 +167,31 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
                                                           "Without them, lists are derived from the store: suspended, promoted, amplified_release, linked_out.")] = None,
         seeds: SeedsOption = None,
         confidence: Annotated[float, typer.Option(help="Confidence level of the interval.")] = 0.95,
+        covariates: Annotated[bool, typer.Option("--covariates/--no-covariates",
+                                                 help="Model who is easy to find with each found account's post count in the store (covariate models); "
+                                                      "--no-covariates: from the lists alone (log-linear models). Needs the store.")] = True,
         fmt: FormatOption = OutputFormat.table,
     ) -> None:
         """How big the whole network is, visible and not: capture-recapture over detection lists
-        (Chapman for two, log-linear models chosen by AIC for three or more; profile-likelihood interval)."""
-        from hydrawatch.network.pipeline import network_view, read_lists, size_estimate, store_lists
+        (with the store: covariate models, each found account's post count modelling who is easy to find;
+        without: Chapman for two lists, log-linear models for three or more)."""
+        from hydrawatch.network.pipeline import network_view, read_lists, size_covariates, size_estimate, store_lists
         from hydrawatch.store.duck import Store
 
         lists = [*(lists or ()), *(more_lists or ())]
         try:
+            per_account = None
             if lists:
                 detection = read_lists(lists)
+                if covariates and db is not None:
+                    with Store(db, read_only=True) as store:
+                        per_account = size_covariates(store, set().union(*detection.values()))
             else:
                 with Store(db, read_only=True) as store:
                     with err.status("deriving detection lists from the store ..."):
                         detection = store_lists(store, network_view(store, _seeds(seeds), identities="none"))
-            found = size_estimate(detection, confidence)
+                        per_account = size_covariates(store, set().union(*detection.values())) if covariates else None
+            found = size_estimate(detection, confidence, per_account)
         except (HydrawatchError, FileNotFoundError, ValueError) as exc:
             raise _fail(exc) from exc
         result = found.as_dict()

@@ -223,30 +223,10 @@ def visibility_lists(weights: dict[str, float], lists: int, rate: float, rng: np
     return drawn
 
 
-def evaluate_size(world, replicates: int = 10, lists: int = 5, rates: tuple[float, ...] = (0.08, 0.12, 0.18), seed: int = 0) -> dict:
-    from .size import estimate_size
-
-    weights = capture_weights(world)
-    truth = len(weights)
-    rng = np.random.default_rng(seed)
-    runs = []
-    skipped = 0
-    for rate in rates:
-        for _ in range(replicates):
-            drawn = visibility_lists(weights, lists, rate, rng)
-            visible = len(set().union(*drawn.values())) / truth
-            if not 0.3 <= visible <= 0.6:
-                skipped += 1  # outside the target's range: not estimated (the fits are slow)
-                continue
-            found = estimate_size(drawn)
-            runs.append({"rate": rate, "visible": found.observed / truth, "estimate": found.estimate, "low": found.low, "high": found.high,
-                         "width": (found.high - found.low) / truth,
-                         "error": found.estimate / truth - 1, "covered": found.low <= truth <= found.high, "model": list(found.model)})
+def _size_report(runs: list[dict]) -> dict:
     inside = [r for r in runs if 0.3 <= r["visible"] <= 0.6]
     return {
-        "world": world.spec.name,
-        "true_size": truth,
-        "runs": len(runs) + skipped,
+        "run_details": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in inside],
         "runs_30_60_visible": len(inside),
         "mean_abs_error": round(float(np.mean([abs(r["error"]) for r in inside])), 4) if inside else None,
         "median_abs_error": round(float(np.median([abs(r["error"]) for r in inside])), 4) if inside else None,
@@ -259,19 +239,71 @@ def evaluate_size(world, replicates: int = 10, lists: int = 5, rates: tuple[floa
     }
 
 
+def evaluate_size(world, replicates: int = 10, lists: int = 5, rates: tuple[float, ...] = (0.08, 0.12, 0.18), seed: int = 0,
+                  compare_loglinear: bool = True, latent_spread: float = 0.0) -> dict:
+    """The visibility experiment. The estimate is the covariate model's
+    (:mod:`hydrawatch.network.size_covariates`), with each found account's ``log_posts`` from
+    the store as the covariate, as ``hydrawatch size`` uses it; with ``compare_loglinear``
+    the log-linear estimate from the same lists (no covariates) is reported too, under
+    ``without_covariates``.
+
+    The capture weights of :func:`capture_weights` are all observable, so by default the
+    covariate model is correctly specified. ``latent_spread`` > 0 multiplies each account's
+    weight by an unobserved log-normal factor (that standard deviation, drawn once per world):
+    heterogeneity no covariate explains, the robustness check."""
+    from .pipeline import size_covariates
+    from .size import estimate_size
+
+    weights = capture_weights(world)
+    truth = len(weights)
+    with _store(world) as store:
+        covariates = size_covariates(store, weights)
+    if latent_spread:
+        hidden = np.random.default_rng([seed, 1]).lognormal(0.0, latent_spread, len(weights))
+        weights = {account: weights[account] * float(factor) for account, factor in zip(sorted(weights), hidden)}
+    rng = np.random.default_rng(seed)
+    runs, loglinear_runs = [], []
+    skipped = 0
+
+    def run(found, visible: float) -> dict:
+        return {"visible": visible, "estimate": found.estimate, "low": found.low, "high": found.high, "width": (found.high - found.low) / truth,
+                "error": found.estimate / truth - 1, "covered": found.low <= truth <= found.high, "model": list(found.model)}
+
+    for rate in rates:
+        for _ in range(replicates):
+            drawn = visibility_lists(weights, lists, rate, rng)
+            visible = len(set().union(*drawn.values())) / truth
+            if not 0.3 <= visible <= 0.6:
+                skipped += 1  # outside the target's range: not estimated (the fits are slow)
+                continue
+            runs.append({"rate": rate, **run(estimate_size(drawn, covariates=covariates), visible)})
+            if compare_loglinear:
+                loglinear_runs.append({"rate": rate, **run(estimate_size(drawn), visible)})
+    report = {"world": world.spec.name, "true_size": truth, "runs": len(runs) + skipped, "latent_spread": latent_spread, **_size_report(runs)}
+    if compare_loglinear:
+        report["without_covariates"] = _size_report(loglinear_runs)
+    return report
+
+
 def evaluate_store_size(world) -> dict:
     """The size estimate ``hydrawatch size`` gives from the store's own lists (suspended,
     promoted, amplified_release, linked_out; see :func:`hydrawatch.network.pipeline.store_lists`)
-    against the number of true network accounts. These lists see most of a simulated network,
-    so this checks the product path rather than the 30-60 % visibility target."""
-    from .pipeline import network_view, size_estimate, store_lists
+    against the number of true network accounts, with the found accounts' post counts as
+    covariates (as ``hydrawatch size`` does), and from the lists alone (``without_covariates``,
+    log-linear). These lists see most of a simulated network, so this checks the product path
+    rather than the 30-60 % visibility target."""
+    from .pipeline import network_view, size_covariates, size_estimate, store_lists
 
     truth = len(true_network(world))
     with _store(world) as store:
         view = network_view(store, identities="none", use_scorer=False)
         lists = store_lists(store, view)
-    found = size_estimate(lists)
+        covariates = size_covariates(store, set().union(*lists.values()))
+
+    def report(found) -> dict:
+        return {"estimate": round(found.estimate, 1), "low": round(found.low, 1), "high": round(found.high, 1),
+                "error": round(found.estimate / truth - 1, 4), "covered": found.low <= truth <= found.high, "model": list(found.model)}
+
+    found = size_estimate(lists, covariates=covariates)
     return {"world": world.spec.name, "true_size": truth, "observed": found.observed, "visible": round(found.observed / truth, 4),
-            "estimate": round(found.estimate, 1), "low": round(found.low, 1), "high": round(found.high, 1),
-            "error": round(found.estimate / truth - 1, 4), "covered": found.low <= truth <= found.high, "model": list(found.model),
-            "lists": {k: len(v) for k, v in lists.items()}}
+            **report(found), "without_covariates": report(size_estimate(lists)), "lists": {k: len(v) for k, v in lists.items()}}
