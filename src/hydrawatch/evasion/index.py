@@ -32,6 +32,14 @@ ONLINE_MAX_POSTINGS = 2000
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of a 1-D array: np.unique's result, by one sort. (numpy 2.3+'s
+    np.unique goes through a hash table first, 6x slower on the 4.5M candidate pairs of a
+    10,000-account batch.)"""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
 class KeyIndex:
     """``add(row, hashes, time)`` then ``lookup(hashes, since=, until=)`` -> rows sharing any
     of them whose posting time lies in [since, until]."""
@@ -90,7 +98,7 @@ class KeyIndex:
         found = self.lookup_each(hashes, max_postings, since, until)
         if not found:
             return np.zeros(0, dtype=np.int64)
-        return np.unique(np.concatenate(found) if len(found) > 1 else found[0])
+        return distinct(np.concatenate(found) if len(found) > 1 else found[0])
 
     def lookup_each(self, hashes: np.ndarray, max_postings: int | None = None, since: float | None = None,
                     until: float | None = None) -> list[np.ndarray]:
@@ -152,6 +160,10 @@ class KeyIndex:
         """For many queries at once: (query_row, indexed_row) pairs sharing a key, distinct
         (posting times are not looked at)."""
         self.merge()
+        # sorted needles: each binary search starts where the last ended (3x fewer cache misses)
+        by_hash = np.argsort(query_hashes)
+        query_rows = np.asarray(query_rows, dtype=np.int64)[by_hash]
+        query_hashes = np.asarray(query_hashes, dtype=np.int64)[by_hash]
         left = np.searchsorted(self.hashes_, query_hashes, side="left")
         right = np.searchsorted(self.hashes_, query_hashes, side="right")
         counts = right - left
@@ -160,15 +172,15 @@ class KeyIndex:
         total = int(counts.sum())
         if not total:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        repeated_queries = np.repeat(np.asarray(query_rows, dtype=np.int64), counts)
-        starts = np.repeat(left, counts)
-        offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        hits = self.rows_[starts + offsets]
+        repeated_queries = np.repeat(query_rows, counts)
+        offsets = np.arange(total)
+        offsets += np.repeat(left - (np.cumsum(counts) - counts), counts)  # start of its key's postings
+        hits = self.rows_[offsets]
         # distinct pairs, sorted by query then row: one 1-D sort of query * span + row when it
         # fits in int64 (np.unique over rows of a 2-D array is several times slower)
         span = int(hits.max()) + 1
         if int(repeated_queries.max()) < np.iinfo(np.int64).max // span - 1 and repeated_queries.min() >= 0:
-            combined = np.unique(repeated_queries * span + hits)
+            combined = distinct(repeated_queries * span + hits)
             return combined // span, combined % span
         pairs = np.unique(np.stack([repeated_queries, hits], axis=1), axis=0)
         return pairs[:, 0], pairs[:, 1]

@@ -32,7 +32,7 @@ from hydrawatch.signals.media import PdqIndex, hamming
 
 from .features import AVATAR_MATCH, FEATURE_NAMES, describe
 from .handles import HandleRelation, relate_many, trigram_jaccard
-from .index import ONLINE_MAX_POSTINGS, KeyIndex
+from .index import ONLINE_MAX_POSTINGS, KeyIndex, distinct
 from .bulk_keys import handle_key_hashes
 from .keys import KEY_VERSION, handle_keys, hash_keys, is_default_avatar, name_keys
 
@@ -124,7 +124,8 @@ class OnlineMatcher:
             self.removed_.discard(row)
             if float(identity.ended_at) != self.ended_at_[row]:
                 # postings are sorted by end time: index the keys again under the new one (the
-                # old postings stay, and the exact window check drops them)
+                # old postings stay, and the exact window check drops them; they still count
+                # towards the stop-key cap until the matcher is saved and loaded)
                 self.ended_at_[row] = float(identity.ended_at)
                 self.index_.add(row, hash_keys(_identity_keys(self.handles_[row], self.names_[row], self.avatars_[row])), self.ended_at_[row])
             self._columns_cache = None
@@ -198,8 +199,8 @@ class OnlineMatcher:
         name_key = name_keys(account.display_name or "")
         found = self.index_.lookup_each(hash_keys([*name_key, *_identity_keys((account.handle,), (), (account.avatar_url,))]),
                                         self.max_postings, since, until)
-        same_name_rows = _distinct(found[0]) if name_key else np.zeros(0, dtype=np.int64)
-        rows = _distinct(np.concatenate(found)) if found else same_name_rows
+        same_name_rows = distinct(found[0]) if name_key else np.zeros(0, dtype=np.int64)
+        rows = distinct(np.concatenate(found)) if found else same_name_rows
         if account.avatar_hash and len(self.pictures_):
             same_picture = [row for row, _ in self.pictures_.query(account.avatar_hash, AVATAR_MATCH)]
             rows = np.union1d(rows, np.asarray(same_picture, dtype=np.int64))
@@ -367,7 +368,8 @@ class OnlineMatcher:
             "bio": self.bio_, "avatars": self.avatars_, "avatar_hashes": self.avatar_hashes_, "removed": sorted(self.removed_),
             "saved_at": time.time(),
         }
-        np.savez_compressed(path, hashes=state["hashes"], rows=state["rows"], times=state["times"], ended_at=np.asarray(self.ended_at_, dtype=np.float64),
+        # the postings' times are ended_at[rows] (not stored: it would double the file)
+        np.savez_compressed(path, hashes=state["hashes"], rows=state["rows"], ended_at=np.asarray(self.ended_at_, dtype=np.float64),
                             meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
 
     @classmethod
@@ -377,11 +379,14 @@ class OnlineMatcher:
             if meta.get("key_version") != KEY_VERSION:
                 raise ValueError(f"{path} was built with blocking keys {meta.get('key_version')}; this hydrawatch uses {KEY_VERSION}: rebuild it")
             matcher = cls(window_days=meta["window_days"], slack_hours=meta["slack_hours"], max_postings=meta["max_postings"], ranker=ranker)
-            ended_at = data["ended_at"]
-            if "times" in data:
-                matcher.index_ = KeyIndex.from_state({"hashes": data["hashes"], "rows": data["rows"], "times": data["times"]})
-            else:  # saved before postings carried end times: sort each key's postings by them
-                matcher.index_.add_many(data["rows"], data["hashes"], ended_at[data["rows"]])
+            ended_at, hashes, rows = data["ended_at"], data["hashes"], data["rows"]
+            times = ended_at[rows]
+            if ((hashes[1:] == hashes[:-1]) & (times[1:] < times[:-1])).any():
+                # saved before postings were sorted by end time (or an identity ended again):
+                # sort each key's postings by it
+                matcher.index_.add_many(rows, hashes, times)
+            else:
+                matcher.index_ = KeyIndex.from_state({"hashes": hashes, "rows": rows, "times": times})
             matcher.ended_at_ = ended_at.tolist()
         matcher.platform_ = meta["platform"]
         matcher.account_id_ = meta["account_id"]
@@ -398,12 +403,6 @@ class OnlineMatcher:
         matcher.removed_ = set(meta["removed"])
         matcher.row_of_ = {(p, a): i for i, (p, a) in enumerate(zip(matcher.platform_, matcher.account_id_))}
         return matcher
-
-
-def _distinct(rows: np.ndarray) -> np.ndarray:
-    """Sorted distinct values: np.unique without its overheads, for the few thousand rows of a query."""
-    rows = np.sort(rows)
-    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
 
 
 _THREADPOOLS = None
