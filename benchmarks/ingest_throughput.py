@@ -29,8 +29,16 @@ HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 RESULTS = HERE / "results"
 
-# Each child prints its result and its own peak RSS (DuckDB's memory is in-process).
+# Each child prints its result and its own peak RSS (DuckDB's memory is in-process), plus,
+# for hydrawatch, its parse-ahead processes' (each counted at the largest one's peak: an upper
+# bound on the sum).
 PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+PEAK_WITH_HELPERS = """
+import resource
+from hydrawatch.store.parse_ahead import DEFAULT_PROCESSES
+helpers = DEFAULT_PROCESSES * resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + helpers)
+"""
 
 REFERENCE = f"""
 import sys, duckdb
@@ -48,7 +56,7 @@ from hydrawatch.store.duck import Store
 with Store(sys.argv[1], memory_limit=sys.argv[4]) as store:
     summary = ingest_paths(store, [sys.argv[2]], fast=sys.argv[3] == "fast")
     print(store.stats()["posts"])
-{PEAK}
+{PEAK_WITH_HELPERS}
 """
 
 

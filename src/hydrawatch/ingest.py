@@ -12,24 +12,28 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hydrawatch.core.errors import HydrawatchError, UnknownFormatError
 from hydrawatch.core.model import SourceRef
 from hydrawatch.sources import SOURCES, BadRecord, ProblemLog, Sample, Source, detect, read_sample
-from hydrawatch.sources.chunks import iter_line_blocks
+from hydrawatch.sources.chunks import LineBlock, iter_line_blocks
 from hydrawatch.sources.jsonlines import convert_json_line
 from hydrawatch.sources.twarc import TwarcFlatSource, convert_flat_tweet
 from hydrawatch.store.batches import RecordBatcher
 from hydrawatch.store.duck import FileIngest, Problem, Store
-from hydrawatch.store.fast_twarc import parse_blocks
+from hydrawatch.store.parse_ahead import DEFAULT_PROCESSES, prepared_blocks
 from hydrawatch.store.parquet import import_parquet, is_export_folder
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_ROWS = 250_000
 DEFAULT_COMMIT_BYTES = 512 * 1024 * 1024  # input per transaction for big files (see Store.ingest_file)
+#: Files at least this big get the fast twarc reader's parse-ahead processes (store.parse_ahead);
+#: for smaller ones starting them costs more than it saves.
+PARSE_AHEAD_MIN_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,22 +274,65 @@ def _read_twarc_fast(
     fast reader leaves (odd types, invalid JSON or UTF-8): the same rows either way."""
     name = str(path)
     records = 0
-    for block in iter_line_blocks(path, problems):
-        for piece, table in parse_blocks(block):
-            exact_lines: set[int] | None = None  # None: the whole piece
-            if table is not None:
-                left, staged = open_ingest.stage_twarc_table(table)
-                records += staged
-                exact_lines = set(left.tolist())
-                if not exact_lines:
-                    continue
-            for line_number, line in piece.lines():
-                if (exact_lines is None or line_number in exact_lines) and line.strip():
-                    for record in convert_json_line(line, SourceRef(name, line_number), problems, convert_flat_tweet):
-                        batcher.add(record)
-                        records += 1
-        open_ingest.append(batcher.take())
-        batches.maybe_commit()
-        if progress:
-            progress(Progress(name, TwarcFlatSource.name, problems.bytes_read, size, records))
+    reader_log = _HeldProblems()
+    blocks = (_ReadBlock(block, reader_log.take(), reader_log.bytes_read) for block in iter_line_blocks(path, reader_log))
+    processes = DEFAULT_PROCESSES if size >= PARSE_AHEAD_MIN_BYTES else 0
+    prepared = prepared_blocks(blocks, lambda read: read.block, open_ingest.file_id, processes=processes)
+    with closing(prepared):
+        for read, pieces in prepared:
+            read.report(problems)
+            for prepared_piece in pieces:
+                piece = prepared_piece.piece
+                exact_lines: set[int] | None = None  # None: the whole piece
+                if prepared_piece.staged is not None:
+                    open_ingest.stage_twarc_table(prepared_piece.staged)
+                    records += prepared_piece.records
+                    exact_lines = set(prepared_piece.exact_lines.tolist())
+                    if not exact_lines:
+                        continue
+                for line_number, line in piece.lines():
+                    if (exact_lines is None or line_number in exact_lines) and line.strip():
+                        for record in convert_json_line(line, SourceRef(name, line_number), problems, convert_flat_tweet):
+                            batcher.add(record)
+                            records += 1
+            open_ingest.append(batcher.take())
+            batches.maybe_commit()
+            if progress:
+                progress(Progress(name, TwarcFlatSource.name, problems.bytes_read, size, records))
+    _report_held(reader_log.take(), reader_log.bytes_read, problems)  # reported at the end of the file
     return records
+
+
+class _HeldProblems(ProblemLog):
+    """What the block reader reports (over-long lines, damaged gzip), held until the block
+    that follows it is staged: reading ahead then changes neither the order of the problems
+    nor which of them the log keeps."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[tuple[SourceRef, str, bytes | str | None]] = []
+
+    def bad(self, source: SourceRef, reason: str, raw: bytes | str | None = None) -> None:
+        self.held.append((source, reason, raw))
+
+    def take(self) -> list[tuple[SourceRef, str, bytes | str | None]]:
+        held, self.held = self.held, []
+        return held
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadBlock:
+    """A block as read, with the problems reported before it and how far the file was read."""
+
+    block: LineBlock
+    held: list[tuple[SourceRef, str, bytes | str | None]]
+    bytes_read: int
+
+    def report(self, problems: ProblemLog) -> None:
+        _report_held(self.held, self.bytes_read, problems)
+
+
+def _report_held(held: list[tuple[SourceRef, str, bytes | str | None]], bytes_read: int, problems: ProblemLog) -> None:
+    for source, reason, raw in held:
+        problems.bad(source, reason, raw)
+    problems.bytes_read = bytes_read

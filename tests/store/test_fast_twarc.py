@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import copy
+import functools
 import gzip
+import sys
 
 import orjson
+import pytest
 from builders import flat_tweet, jsonl, reference, user
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import hydrawatch.ingest as ingest_module
 from hydrawatch.ingest import ingest_paths
+from hydrawatch.sources.chunks import iter_line_blocks
+from hydrawatch.store import parse_ahead
 from hydrawatch.store.duck import Store
 from hydrawatch.store.schema import TABLES
 
@@ -88,6 +94,52 @@ def test_damage_same_both_ways(tmp_path):
     fast, exact = both_ways(tmp_path, b"\n".join(lines) + b"\n")
     assert fast == exact
     assert len(fast["ingest_problems"]) >= 5
+
+
+def test_invalid_utf8_in_a_parsed_block_same_both_ways(tmp_path):
+    """Arrow reads invalid UTF-8 in a value without complaint; the exact reader refuses the
+    line. Among enough good lines the block is parsed by Arrow, not split for the exact reader."""
+    lines = [orjson.dumps(flat_tweet(str(100 + i), "1", "u")) for i in range(200)]
+    lines[100] = b'{"id": "99", "author_id": "1", "text": "bad utf8 \xff here"}'
+    fast, exact = both_ways(tmp_path, b"\n".join(lines) + b"\n")
+    assert fast == exact
+    assert len(fast["ingest_problems"]) == 1 and len(fast["posts"]) == 199
+
+
+def mixed_lines(copies: int) -> bytes:
+    lines = []
+    for copy_index in range(copies):
+        for index, bad in enumerate(DAMAGE):
+            lines.append(orjson.dumps(flat_tweet(str(1000 + 100 * copy_index + index), "1", "u")))
+            lines.append(bad)
+        lines.extend(orjson.dumps(tweet) for tweet in rich_tweets())
+    lines.append(b"x" * 5000)  # over the line limit set below: reported by the block reader
+    lines.extend(orjson.dumps(flat_tweet(str(5000 + i), str(i % 7), f"u{i % 7}")) for i in range(300))
+    return b"\n".join(lines) + b"\n"
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_parse_ahead_processes_change_nothing(tmp_path, monkeypatch, processes):
+    """With parse-ahead child processes (store.parse_ahead) on for every file, and 4 KB
+    blocks so that many cross the pipes, the store is the same as parsing here, damage
+    and problem reports included."""
+    monkeypatch.setattr(ingest_module, "PARSE_AHEAD_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "DEFAULT_PROCESSES", processes)
+    monkeypatch.setattr(ingest_module, "iter_line_blocks", functools.partial(iter_line_blocks, block_bytes=4096, max_line_bytes=4096))
+    fast_with_child, _ = both_ways(tmp_path, mixed_lines(3))
+    monkeypatch.setattr(ingest_module, "PARSE_AHEAD_MIN_BYTES", 1 << 60)
+    fast_here, _ = both_ways(tmp_path, mixed_lines(3))
+    assert fast_with_child == fast_here
+    assert any("longer than" in row[3] for row in fast_here["ingest_problems"])
+
+
+def test_parse_ahead_process_that_dies_loses_nothing(tmp_path, monkeypatch):
+    """A child that exits at once: its blocks are parsed in this process instead."""
+    monkeypatch.setattr(ingest_module, "PARSE_AHEAD_MIN_BYTES", 0)
+    monkeypatch.setattr(ingest_module, "iter_line_blocks", functools.partial(iter_line_blocks, block_bytes=4096))
+    monkeypatch.setattr(parse_ahead, "_child_command", lambda: [sys.executable, "-c", "pass"])
+    fast, exact = both_ways(tmp_path, mixed_lines(2))
+    assert fast == exact
 
 
 def deep_tweet(depth: int) -> dict:

@@ -74,7 +74,6 @@ class FileIngest:
     records: int = 0
     problems: list[Problem] = field(default_factory=list)
     rejected: int = 0
-    _scratch: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
     committed: dict[str, int] = field(default_factory=dict)  # rows added by earlier batches
     batches: int = 0  # batches committed before the last one
 
@@ -82,14 +81,10 @@ class FileIngest:
         for name, table in tables.items():
             self.store._append_stage(name, table)
 
-    def stage_twarc_table(self, table: pa.Table):
-        """Stage a parsed block of twarc2 flattened tweets (see store.fast_twarc); returns the
-        line numbers left for the exact reader and the number of records staged."""
-        from .fast_twarc import new_scratch, stage_table
-
-        if self._scratch is None:
-            self._scratch = new_scratch()
-        return stage_table(self.store.con, table, self.file_id, self._scratch)
+    def stage_twarc_table(self, staged: dict[str, pa.Table]) -> None:
+        """Append the staging rows of a prepared piece of twarc2 flattened tweets
+        (``PreparedPiece.staged``, see store.fast_twarc)."""
+        self.append(staged)
 
     def checkpoint(self) -> None:
         """Fold what is staged so far into the tables and commit it: a long file then holds
@@ -97,18 +92,12 @@ class FileIngest:
         the file is not recorded as ingested until its end, so ingesting it again adds what
         is missing (folding de-duplicates on every table's natural key)."""
         con = self.store.con
-        self.close_scratch()
         _add(self.committed, merge.fold_stage_into_tables(con))
         merge.drop_stage_tables(con)
         con.execute("COMMIT")
         con.execute("BEGIN TRANSACTION")
         merge.create_stage_tables(con)
         self.batches += 1
-
-    def close_scratch(self) -> None:
-        if self._scratch is not None:
-            self._scratch.close()
-            self._scratch = None
 
 
 class Store:
@@ -225,10 +214,7 @@ class Store:
             file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM ingests").fetchall()[0][0]
             merge.create_stage_tables(con)
             ingest = FileIngest(self, file_id, path, sha256, size_bytes, format)
-            try:
-                yield ingest
-            finally:
-                ingest.close_scratch()
+            yield ingest
             added = _add(dict(ingest.committed), merge.fold_stage_into_tables(con))
             con.execute(
                 "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -11,11 +11,16 @@ back to the exact reader. A block that does not parse is split in halves until t
 are isolated; those small pieces go through the exact reader, which converts or reports them.
 The store ends up identical either way: ``tests/store/test_fast_twarc.py`` holds the two
 readers to that, on synthetic worlds and on property-generated damage.
+
+All of that, up to the staging rows as Arrow tables, needs no store (:func:`prepare_block`):
+for a big file it runs ahead in helper processes (:mod:`hydrawatch.store.parse_ahead`) while
+this one appends the rows and folds them into the store.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -85,6 +90,7 @@ def parse_blocks(block: LineBlock) -> Iterator[tuple[LineBlock, pa.Table | None]
     """Parse a block; where it fails, split it until the failing lines are in pieces of at
     most SMALLEST_BLOCK_LINES lines, yielded with None (for the exact reader)."""
     try:
+        _check_utf8(block.data)
         table = pa_json.read_json(
             pa.BufferReader(block.data),
             read_options=pa_json.ReadOptions(use_threads=True, block_size=1 << 20),
@@ -105,40 +111,93 @@ def parse_blocks(block: LineBlock) -> Iterator[tuple[LineBlock, pa.Table | None]
     yield block, table.append_column("hw_line", pa.array(numbers, pa.int64()))
 
 
-def stage_table(con: duckdb.DuckDBPyConnection, table: pa.Table, file_id: int,
-                scratch: duckdb.DuckDBPyConnection | None = None) -> tuple[np.ndarray, int]:
-    """Stage the rows of a parsed block. Returns the line numbers the SQL checks leave for the
-    exact reader, and how many records were staged (posts, profiles, account references, as
-    the exact reader counts records).
+def _check_utf8(data: bytes) -> None:
+    """Raise ArrowInvalid unless ``data`` is valid UTF-8. Arrow's JSON parser does not check
+    the values it reads (nor the fields it skips); the exact reader refuses such a line, so a
+    block with invalid UTF-8 is split like one that fails to parse. Arrow's validation of the
+    block as one string is some 50x cheaper than ``bytes.decode``."""
+    offsets = pa.array([0, len(data)], pa.int64()).buffers()[1]
+    pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)]).validate(full=True)
 
-    The block's intermediate tables live in ``scratch``, a separate in-memory connection in
-    autocommit mode, and only the staged rows enter ``con``'s open transaction: a table
-    created and dropped inside a transaction keeps its data until the transaction ends, so
-    per-block work tables in the file's transaction would hold a copy of the whole file in
-    memory."""
-    own = scratch is None
-    scratch = scratch if scratch is not None else new_scratch()
+
+@dataclass(frozen=True, slots=True)
+class PreparedPiece:
+    """A piece of a block after all the fast reader does before the store: parsed, un-nested,
+    checked and turned into staging rows. ``staged``: the rows of the lines the fast reader
+    takes, per staging table (None: the whole piece is left to the exact reader), making
+    ``records`` records; ``exact_lines``: the numbers of the lines left to the exact reader."""
+
+    piece: LineBlock
+    staged: dict[str, pa.Table] | None
+    records: int
+    exact_lines: np.ndarray
+
+
+def prepare_block(block: LineBlock, scratch: duckdb.DuckDBPyConnection, file_id: int) -> list[PreparedPiece]:
+    """Parse, split off failing lines, un-nest, check and stage a block. Needs no store
+    (``scratch`` is a :func:`new_scratch` connection; ``file_id`` goes in the rows as their
+    source), so it can run ahead in another process (see :mod:`hydrawatch.store.parse_ahead`)."""
+    prepared = []
+    for piece, table in parse_blocks(block):
+        if table is None:
+            prepared.append(PreparedPiece(piece, None, 0, np.zeros(0, np.int64)))
+            continue
+        checked, exact_lines = check_fragments(scratch, *flatten_fragments(table))
+        staged, records = staged_rows(scratch, checked, file_id)
+        prepared.append(PreparedPiece(piece, staged, records, exact_lines))
+    return prepared
+
+
+def check_fragments(scratch: duckdb.DuckDBPyConnection, fragments: pa.Table, references: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """Run the checks on a parsed block's fragments (see :func:`flatten_fragments`). Returns
+    the fragments of the lines that pass, with the derived columns the staging queries need,
+    and the numbers of the lines that do not (for the exact reader).
+
+    The checks and staging queries run in ``scratch``, a separate in-memory connection with
+    the check macros, on Arrow tables, and return Arrow, so that only the staged rows enter
+    the file's transaction (a work table created and dropped inside it would keep its data
+    until the transaction ends) and the work can run in another process."""
+    scratch.register("fx_fragments", fragments)
+    scratch.register("fx_references", references)
     try:
-        fragments, references = flatten_fragments(table)
-        scratch.register("fx_fragments", fragments)
-        scratch.register("fx_references", references)
-        try:
-            scratch.execute(_CHECK_SQL)
-        finally:
-            scratch.unregister("fx_fragments")
-            scratch.unregister("fx_references")
-        staged = _stage(con, scratch, file_id)
-        exact_lines = scratch.execute("SELECT line_number FROM fx_bad ORDER BY 1").fetchnumpy()["line_number"]
-        for name in ("fx_frags", "fx_refs", "fx_bad", "fx_ok"):
-            scratch.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        derived = scratch.sql(_CHECK_SQL).to_arrow_table()
     finally:
-        if own:
-            scratch.close()
-    return exact_lines, staged
+        scratch.unregister("fx_fragments")
+        scratch.unregister("fx_references")
+    # A fragment's frag is its row number: put the derived rows in that order (cheaper than
+    # an ORDER BY in SQL, which sorts every derived column along).
+    frags = derived.column("frag").to_numpy()
+    positions = np.full(fragments.num_rows, -1, dtype=np.int64)
+    positions[frags] = np.arange(len(frags))
+    if len(frags) != fragments.num_rows or (positions < 0).any():
+        raise AssertionError("fast twarc reader: the checks did not return one row per fragment")
+    derived = derived.take(positions)
+    checked = fragments
+    for name in _DERIVED:
+        checked = checked.append_column(name, derived.column(name))
+    exact = derived.column("exact")
+    if pc.all(exact).as_py() is not False:
+        return checked, np.zeros(0, np.int64)
+    line_numbers = fragments.column("line_number")
+    exact_lines = np.unique(line_numbers.filter(pc.invert(exact)).to_numpy())
+    return checked.filter(pc.invert(pc.is_in(line_numbers, pa.array(exact_lines)))), exact_lines
+
+
+def staged_rows(scratch: duckdb.DuckDBPyConnection, checked: pa.Table, file_id: int) -> tuple[dict[str, pa.Table], int]:
+    """The rows a checked piece adds to each staging table (keyed as ``FileIngest.append``
+    takes them), and how many records that is (posts, profiles, account references, as the
+    exact reader counts records)."""
+    scratch.register("fx_ok", checked)
+    try:
+        tables = {name: scratch.sql(select).to_arrow_table() for name, select in _staging_selects(file_id).items()}
+    finally:
+        scratch.unregister("fx_ok")
+    records = sum(tables[name].num_rows for name in ("posts", "profiles", "accounts"))
+    return {name: table for name, table in tables.items() if table.num_rows}, records
 
 
 def new_scratch() -> duckdb.DuckDBPyConnection:
-    """An in-memory connection for one file's block-by-block work (see :func:`stage_table`)."""
+    """An in-memory connection for the checks (see :func:`check_fragments`)."""
     scratch = duckdb.connect(":memory:")
     scratch.execute("SET preserve_insertion_order = false")
     scratch.execute(MACROS)
@@ -216,23 +275,32 @@ def flatten_fragments(table: pa.Table) -> tuple[pa.Table, pa.Table]:
     return fragments, references
 
 
-_CHECK_SQL = """
-CREATE OR REPLACE TEMP TABLE fx_refs AS
-SELECT *, CASE WHEN tweet_valid THEN CASE WHEN inner_author_id <> '' THEN inner_author_id ELSE inner_author_sid END END
-          AS inner_account
-FROM fx_references;
+#: What the checks add to each fragment (see _CHECK_SQL).
+_DERIVED = ["account_id", "reposted", "quoted", "replied", "inner_account"]
 
-CREATE OR REPLACE TEMP TABLE fx_frags AS
+# One row per fragment (in no particular order): whether the exact reader would read it the same
+# way (``exact``), and what the staging queries need from its references.
+_CHECK_SQL = """
 WITH refs AS (
+    SELECT *, CASE WHEN tweet_valid THEN CASE WHEN inner_author_id <> '' THEN inner_author_id ELSE inner_author_sid END END
+              AS inner_account
+    FROM fx_references
+), per_frag AS (
     SELECT frag,
         bool_and(ref_valid AND type IN ('retweeted', 'quoted', 'replied_to') AND hw_id_ok(ref_id)
                  AND (inner_account IS NULL OR hw_id_ok(inner_account))) AS refs_ok,
         arg_max(ref_id, ref_index) FILTER (WHERE type = 'retweeted') AS reposted,
         arg_max(ref_id, ref_index) FILTER (WHERE type = 'quoted') AS quoted,
         arg_max(ref_id, ref_index) FILTER (WHERE type = 'replied_to') AS replied
-    FROM fx_refs GROUP BY frag
+    FROM refs GROUP BY frag
+), inner_accounts AS (
+    -- the author of the reposted (else quoted) tweet, when the reference expands it
+    SELECT r.frag, arg_max(r.inner_account, r.ref_index) AS inner_account
+    FROM refs r JOIN per_frag p ON p.frag = r.frag
+    WHERE r.ref_id = coalesce(p.reposted, p.quoted) AND r.inner_account IS NOT NULL
+    GROUP BY r.frag
 )
-SELECT f.*, r.reposted, r.quoted, r.replied, hw_author_id(f.author_id, f.author) AS account_id,
+SELECT f.frag, hw_author_id(f.author_id, f.author) AS account_id, p.reposted, p.quoted, p.replied, i.inner_account,
     (
         hw_id_ok(f.id) AND hw_time_ok(f.created_at)
         AND hw_id_ok(hw_author_id(f.author_id, f.author))
@@ -245,14 +313,9 @@ SELECT f.*, r.reposted, r.quoted, r.replied, hw_author_id(f.author_id, f.author)
         AND list_bool_and(list_transform(coalesce(f.hashtags, []), lambda h: h IS NOT NULL)) IS NOT FALSE
         AND list_bool_and(list_transform(coalesce(f.urls, []), lambda u: u IS NOT NULL)) IS NOT FALSE
         AND list_bool_and(list_transform(coalesce(f.media, []), lambda m: m IS NOT NULL)) IS NOT FALSE
-        AND coalesce(r.refs_ok, true)
+        AND coalesce(p.refs_ok, true)
     ) IS TRUE AS exact
-FROM fx_fragments f LEFT JOIN refs r USING (frag);
-
-CREATE OR REPLACE TEMP TABLE fx_bad AS SELECT DISTINCT line_number FROM fx_frags WHERE NOT exact;
-
-CREATE OR REPLACE TEMP TABLE fx_ok AS
-SELECT * FROM fx_frags f WHERE NOT EXISTS (SELECT 1 FROM fx_bad b WHERE b.line_number = f.line_number);
+FROM fx_fragments f LEFT JOIN per_frag p USING (frag) LEFT JOIN inner_accounts i USING (frag)
 """
 
 _MENTIONS = """list_transform(coalesce(mentions, []), lambda m: {'username': coalesce(m.username, ''),
@@ -260,25 +323,21 @@ _MENTIONS = """list_transform(coalesce(mentions, []), lambda m: {'username': coa
                    ELSE m.id END})"""
 
 
-def _stage(con: duckdb.DuckDBPyConnection, scratch: duckdb.DuckDBPyConnection, file_id: int) -> int:
-    staged = _move(
-        con, scratch, "stage_posts",
+def _staging_selects(file_id: int) -> dict[str, str]:
+    """Per staging table, the query that makes its rows from ``fx_ok`` (the checked fragments
+    with their derived columns)."""
+    selects = {}
+    selects["posts"] = (
         f"""
         SELECT '{PLATFORM}', o.id, o.account_id, TRY_CAST(o.created_at AS TIMESTAMPTZ),
                CASE WHEN o.reposted IS NOT NULL THEN 'repost' WHEN o.replied IS NOT NULL THEN 'reply'
                     WHEN o.quoted IS NOT NULL THEN 'quote' ELSE 'original' END,
                coalesce(o.text, ''), o.lang, o.replied, o.in_reply_to_user_id, o.quoted, o.reposted,
-               r.inner_account, o.conversation_id, {file_id}, o.line_number, o.pointer
+               o.inner_account, o.conversation_id, {file_id}, o.line_number, o.pointer
         FROM fx_ok o
-        LEFT JOIN (
-            SELECT r.frag, arg_max(r.inner_account, r.ref_index) AS inner_account
-            FROM fx_refs r JOIN fx_ok p ON p.frag = r.frag
-            WHERE r.ref_id = coalesce(p.reposted, p.quoted) AND r.inner_account IS NOT NULL
-            GROUP BY r.frag) r ON r.frag = o.frag
-        """,
+        """
     )
-    _move(
-        con, scratch, "stage_entities",
+    selects["entities"] = (
         f"""
         SELECT '{PLATFORM}', id, CAST(e.i - 1 AS INTEGER), e.x.kind, e.x.value, e.x.target
         FROM (
@@ -296,8 +355,7 @@ def _stage(con: duckdb.DuckDBPyConnection, scratch: duckdb.DuckDBPyConnection, f
             FROM fx_ok)
         """
     )
-    staged += _move(
-        con, scratch, "stage_profiles",
+    selects["profiles"] = (
         f"""
         SELECT '{PLATFORM}', u.id, TRY_CAST(created_at AS TIMESTAMPTZ), u.username, u.name, u.description, u.location,
                u.profile_image_url, u.url, u.protected, u.verified, TRY_CAST(u.created_at AS TIMESTAMPTZ),
@@ -307,10 +365,9 @@ def _stage(con: duckdb.DuckDBPyConnection, scratch: duckdb.DuckDBPyConnection, f
             SELECT line_number, created_at, author AS u FROM fx_ok WHERE author.id IS NOT NULL
             UNION ALL
             SELECT line_number, created_at, in_reply_to_user FROM fx_ok WHERE in_reply_to_user.id IS NOT NULL)
-        """,
+        """
     )
-    staged += _move(
-        con, scratch, "stage_accounts",
+    selects["accounts"] = (
         f"""
         SELECT '{PLATFORM}', account_id, username, TRY_CAST(seen_at AS TIMESTAMPTZ), {file_id}, line_number FROM (
             SELECT line_number, account_id, NULL AS username, created_at AS seen_at FROM fx_ok WHERE author.id IS NULL
@@ -320,19 +377,6 @@ def _stage(con: duckdb.DuckDBPyConnection, scratch: duckdb.DuckDBPyConnection, f
             WHERE m.target IS NOT NULL
             UNION ALL
             SELECT line_number, in_reply_to_user_id, NULL, created_at FROM fx_ok WHERE in_reply_to_user_id IS NOT NULL)
-        """,
+        """
     )
-    return staged
-
-
-def _move(con: duckdb.DuckDBPyConnection, scratch: duckdb.DuckDBPyConnection, stage: str, select: str) -> int:
-    """Run ``select`` on the scratch connection and append its rows to ``stage`` in ``con``;
-    return how many rows moved."""
-    rows = scratch.sql(select).to_arrow_table()
-    if rows.num_rows:
-        con.register("fx_move", rows)
-        try:
-            con.execute(f"INSERT INTO {stage} SELECT * FROM fx_move")
-        finally:
-            con.unregister("fx_move")
-    return rows.num_rows
+    return selects
