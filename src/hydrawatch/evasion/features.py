@@ -93,6 +93,19 @@ def _avatar_distance(old: list[str], new: list[str]) -> float:
     return float(min(hamming(a, b) for a in old for b in new))
 
 
+def write_handle_relation(row: np.ndarray, column: dict[str, int], relation) -> None:
+    """The handle features of the closest pair of handles (a :class:`HandleRelation`, or
+    None when either account has no handle: the features stay unknown) into ``row``."""
+    if relation is not None:
+        row[column["handle_edit_similarity"]] = relation.edit_similarity
+        row[column["handle_trigram_jaccard"]] = relation.trigram_jaccard
+        row[column["handle_same_skeleton"]] = float(relation.same_skeleton)
+        row[column["handle_digit_change"]] = abs(relation.digit_change) if relation.digit_change else 0.0
+        row[column["handle_affix"]] = float(relation.affix is not None)
+        row[column["handle_single_edit"]] = float(relation.single_edit)
+    row[column["handles_known"]] = float(relation is not None)
+
+
 def _best_handle(table: AccountTable, p: int, c: int):
     best = None
     old_handles = [h for h in {*table.handles[p], table.handle[p]} if h]
@@ -141,15 +154,7 @@ def pair_features(
     for i, (p, c) in enumerate(zip(parents.tolist(), children.tolist())):
         row = X[i]
         best = _best_handle(table, p, c)
-        if best is not None:
-            relation = best[0]
-            row[column["handle_edit_similarity"]] = relation.edit_similarity
-            row[column["handle_trigram_jaccard"]] = relation.trigram_jaccard
-            row[column["handle_same_skeleton"]] = float(relation.same_skeleton)
-            row[column["handle_digit_change"]] = abs(relation.digit_change) if relation.digit_change else 0.0
-            row[column["handle_affix"]] = float(relation.affix is not None)
-            row[column["handle_single_edit"]] = float(relation.single_edit)
-        row[column["handles_known"]] = float(best is not None)
+        write_handle_relation(row, column, None if best is None else best[0])
         same, similarity = _name_similarity(table, p, c)
         row[column["name_same"]] = same
         row[column["name_similarity"]] = similarity

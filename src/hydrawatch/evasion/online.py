@@ -30,7 +30,7 @@ from hydrawatch.core.text import name_skeleton, normalize_text
 
 from hydrawatch.signals.media import PdqIndex, hamming
 
-from .features import AVATAR_MATCH, FEATURE_NAMES, describe
+from .features import AVATAR_MATCH, FEATURE_NAMES, describe, write_handle_relation
 from .handles import HandleRelation, relate_many, trigram_jaccard
 from .index import ONLINE_MAX_POSTINGS, KeyIndex, distinct
 from .bulk_keys import handle_key_hashes
@@ -311,15 +311,7 @@ class OnlineMatcher:
         new_avatar = account.avatar_url if account.avatar_url and not is_default_avatar(account.avatar_url) else ""
         for i, row in enumerate(rows.tolist()):
             x = X[i]
-            relation = best[i]
-            if relation is not None:
-                x[column["handle_edit_similarity"]] = relation.edit_similarity
-                x[column["handle_trigram_jaccard"]] = relation.trigram_jaccard
-                x[column["handle_same_skeleton"]] = float(relation.same_skeleton)
-                x[column["handle_digit_change"]] = abs(relation.digit_change) if relation.digit_change else 0.0
-                x[column["handle_affix"]] = float(relation.affix is not None)
-                x[column["handle_single_edit"]] = float(relation.single_edit)
-            x[column["handles_known"]] = float(relation is not None)
+            write_handle_relation(x, column, best[i])
             old_names = [name_skeleton(n) for n in self.names_[row] if n]
             if old_names and new_name:
                 x[column["name_same"]] = float(new_name in old_names)
