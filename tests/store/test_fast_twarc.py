@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import functools
 import gzip
+import pickle
+import subprocess
 import sys
 
 import orjson
@@ -140,6 +142,17 @@ def test_parse_ahead_process_that_dies_loses_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(parse_ahead, "_child_command", lambda: [sys.executable, "-c", "pass"])
     fast, exact = both_ways(tmp_path, mixed_lines(2))
     assert fast == exact
+
+
+def test_parse_ahead_process_exits_when_its_parent_stops_mid_block():
+    """A parent killed while sending a block leaves a truncated request: the child must not
+    wait for the rest forever."""
+    child = subprocess.Popen(parse_ahead._child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    request = pickle.dumps((1, 1, b"x" * 100_000))
+    child.stdin.write(request[: len(request) // 2])
+    child.stdin.close()
+    assert child.wait(timeout=120) == 0
+    child.stdout.close()
 
 
 def deep_tweet(depth: int) -> dict:

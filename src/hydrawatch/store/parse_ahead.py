@@ -185,7 +185,7 @@ def _serve() -> None:
         while True:
             try:
                 inbox.put(pickle.load(requests))
-            except (EOFError, OSError):
+            except Exception:  # noqa: BLE001 - end of input, or a parent killed mid-block (truncated pickle): stop
                 inbox.put(None)
                 return
 
