@@ -18,6 +18,7 @@ benchmarks/results/enforcement.json.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -56,6 +57,7 @@ POLICIES = [
 ]
 
 
+@functools.cache
 def _ranker_digest() -> str:
     """Which shipped returnee ranker made a cached store's lineages (a new model redoes them)."""
     from hydrawatch.evasion.detect import default_model_path

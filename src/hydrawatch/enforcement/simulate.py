@@ -186,19 +186,23 @@ class Calibration:
         # account-days), so a replay reproduces intensifying enforcement and suspension waves;
         # on days a stratum has (almost) no one at risk, the pooled first-account hazard.
         index = np.clip(np.searchsorted(day_edges, edges[:-1], side="right") - 1, 0, day_edges.size - 2)
-        events0, exposure0 = _events_and_exposure(data, ~returnee, day_edges, risk)
-        pooled_daily = np.divide(events0, exposure0, out=np.zeros_like(events0), where=exposure0 > 0)
+        # (strata x days) ends and risk-weighted account-days; the first accounts' pooled hazard
+        # is the sum over the band strata (every stratum but the last, the returnees).
+        events, exposure = map(np.array, zip(*(_events_and_exposure(data, strata == value, day_edges, risk)
+                                               for value in range(groups + 1)), strict=True))
+        first_events, first_exposure = events[:groups].sum(axis=0), exposure[:groups].sum(axis=0)
+        pooled_daily = np.divide(first_events, first_exposure, out=np.zeros_like(first_events), where=first_exposure > 0)
         cumulative = np.zeros((groups + 1, edges.size))
         for value in range(groups + 1):
-            events, exposure = _events_and_exposure(data, strata == value, day_edges, risk)
-            ratio = (events.sum() + SHRINK_EVENTS) / (float((pooled_daily * exposure).sum()) + SHRINK_EVENTS)
-            own = np.where(exposure > 0.5, np.divide(events, exposure, out=np.zeros_like(events), where=exposure > 0),
+            ratio = (events[value].sum() + SHRINK_EVENTS) / (float((pooled_daily * exposure[value]).sum()) + SHRINK_EVENTS)
+            own = np.where(exposure[value] > 0.5,
+                           np.divide(events[value], exposure[value], out=np.zeros_like(events[value]), where=exposure[value] > 0),
                            pooled_daily * ratio)
             cumulative[value] = np.concatenate([[0.0], np.cumsum((own / DAY)[index] * np.diff(edges))])
-        # For the summary only: the returnees' hazard over the first accounts' (last stratum's
-        # events and exposure are the returnees').
-        first_rate = events0.sum() / exposure0.sum() if exposure0.sum() > 0 else 0.0
-        returnee_multiplier = (events.sum() / exposure.sum()) / first_rate if exposure.sum() > 0 and first_rate > 0 else 1.0
+        # For the summary only: the returnees' hazard over the first accounts'.
+        first_rate = first_events.sum() / first_exposure.sum() if first_exposure.sum() > 0 else 0.0
+        returnee_exposure = exposure[groups].sum()
+        returnee_multiplier = (events[groups].sum() / returnee_exposure) / first_rate if returnee_exposure > 0 and first_rate > 0 else 1.0
         returns = return_dynamics(data, horizon_days)
         pooled = returns.return_probability if np.isfinite(returns.return_probability) else 0.0
         by_generation = [pooled if p is None else p for p in returns.return_probability_by_generation]
