@@ -28,7 +28,7 @@ import numpy as np
 
 from hydrawatch.core.text import _HANDLE_TABLE, skeleton
 
-from .keys import _FNV_OFFSET, _FNV_PRIME, _MIN_KEY, _PREFIXES, _SUFFIXES, handle_keys, hash_keys
+from .keys import _FNV_PRIME, _MIN_KEY, _PREFIXES, _SUFFIXES, _fnv1a, handle_keys, hash_keys
 
 #: Longer handles take the per-handle path (platform handles have at most 15 to 30 characters).
 MAX_FAST_LENGTH = 40
@@ -55,14 +55,8 @@ _LOWER = np.arange(256, dtype=np.uint8)
 _LOWER[ord("A") : ord("Z") + 1] += 32
 
 
-def _fnv_state(prefix: str) -> np.uint64:
-    state = int(_FNV_OFFSET)
-    for byte in prefix.encode():
-        state = ((state ^ byte) * int(_FNV_PRIME)) & ((1 << 64) - 1)
-    return np.uint64(state)
-
-
-_PREFIX_STATES = {kind: _fnv_state(f"{kind}:") for kind in ("skel", "nodigit", "stem", "del")}
+# FNV-1a state after each kind's prefix: the hash of "kind:" itself
+_PREFIX_STATES = {kind: np.uint64(_fnv1a(f"{kind}:".encode())) for kind in ("skel", "nodigit", "stem", "del")}
 
 
 def handle_key_hashes(handles: Sequence[str], workers: int = 1, chunk: int = 200_000) -> tuple[np.ndarray, np.ndarray]:

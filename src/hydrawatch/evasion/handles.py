@@ -69,19 +69,7 @@ class HandleRelation:
 
 def relate(old: str, new: str) -> HandleRelation:
     """Compare an old handle with a new one under every view."""
-    a, b = _plain(old), _plain(new)
-    longer = max(len(a), len(b)) or 1
-    sa, sb = handle_skeleton(old or ""), handle_skeleton(new or "")
-    return HandleRelation(
-        edit_similarity=1.0 - Levenshtein.distance(a, b) / longer,
-        damerau_similarity=1.0 - DamerauLevenshtein.distance(a, b) / longer,
-        trigram_jaccard=trigram_jaccard(sa, sb),
-        same_skeleton=bool(sa) and sa == sb,
-        identical=bool(a) and a == b,
-        digit_change=digit_change(a, b),
-        affix=affix(a, b),
-        single_edit=bool(a) and bool(b) and a != b and DamerauLevenshtein.distance(a, b) == 1,
-    )
+    return relate_many([old], new)[0]
 
 
 def relate_many(olds: list[str], new: str) -> list[HandleRelation]:

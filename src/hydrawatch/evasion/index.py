@@ -196,7 +196,7 @@ class KeyIndex:
     @classmethod
     def from_state(cls, state: dict[str, np.ndarray]) -> KeyIndex:
         """The index saved by :meth:`state`. A state without ``times`` (saved before postings had
-        times) gets time 0 everywhere; give it times with :meth:`with_times`."""
+        times) gets time 0 everywhere; to give it times, ``add_many`` its postings with them instead."""
         index = cls()
         index.hashes_ = np.asarray(state["hashes"], dtype=np.int64)
         index.rows_ = np.asarray(state["rows"], dtype=np.int64)

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+from threadpoolctl import ThreadpoolController
 
 from hydrawatch.core.model import Evidence
-from rapidfuzz import process
-from threadpoolctl import ThreadpoolController
-from rapidfuzz.distance import Indel
 
 from hydrawatch.core.text import name_skeleton, normalize_text
 
@@ -229,7 +229,7 @@ class OnlineMatcher:
         """Every identity's non-empty handles lower-cased, flat (an object array), and each
         row's offset into it (rows x+1), for the shortlist; built on first use."""
         if self._handles_cache is None or len(self._handles_cache[1]) != len(self.handles_) + 1:
-            flat = [h if h.islower() or h == h.lower() else h.lower() for handles in self.handles_ for h in handles if h]
+            flat = [h.lower() for handles in self.handles_ for h in handles if h]
             counts = np.fromiter((sum(1 for h in handles if h) for handles in self.handles_), dtype=np.int64, count=len(self.handles_))
             offsets = np.zeros(len(self.handles_) + 1, dtype=np.int64)
             np.cumsum(counts, out=offsets[1:])
