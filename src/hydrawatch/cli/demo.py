@@ -116,7 +116,7 @@ def _network_section(db_path: Path, world: Path) -> None:
 
     from hydrawatch.network.links import LinkResolver
     from hydrawatch.network.migration import platform_summary
-    from hydrawatch.network.pipeline import network_communities, network_migration, network_role_features, network_view, role_rows, size_covariates, size_estimate, store_lists
+    from hydrawatch.network.pipeline import network_communities, network_migration, network_role_features, network_view, role_rows, size_estimate, store_lists
     from hydrawatch.network.roles import RoleModel, default_model_path
 
     out.rule("[bold]6. The network[/bold] (communities, roles, hidden size, migration)")
@@ -141,7 +141,7 @@ def _network_section(db_path: Path, world: Path) -> None:
             out.print("no trained role model is installed; run: hydrawatch train roles")
         with err.status("estimating the network's size ..."):
             lists = store_lists(store, view)
-            estimate = size_estimate(lists, covariates=size_covariates(store, set().union(*lists.values())))
+            estimate = size_estimate(lists, store=store)
         out.print(f"size: {estimate.estimate:,.0f} accounts (95% interval {estimate.low:,.0f}-{estimate.high:,.0f}, {estimate.method}, "
                   f"{estimate.observed:,} on at least one of {len(lists)} lists: {', '.join(f'{k} {len(v):,}' for k, v in lists.items())})")
         resolver_file = world / "truth" / "shortlinks.csv"

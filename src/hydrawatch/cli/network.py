@@ -175,23 +175,20 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         """How big the whole network is, visible and not: capture-recapture over detection lists
         (with the store: covariate models, each found account's post count modelling who is easy to find;
         without: Chapman for two lists, log-linear models for three or more)."""
-        from hydrawatch.network.pipeline import network_view, read_lists, size_covariates, size_estimate, store_lists
+        from hydrawatch.network.pipeline import network_view, read_lists, size_estimate, store_lists
         from hydrawatch.store.duck import Store
 
         lists = [*(lists or ()), *(more_lists or ())]
         try:
-            per_account = None
-            if lists:
-                detection = read_lists(lists)
-                if covariates and db is not None:
-                    with Store(db, read_only=True) as store:
-                        per_account = size_covariates(store, set().union(*detection.values()))
+            detection = read_lists(lists) if lists else None
+            if detection is not None and (not covariates or db is None):
+                found = size_estimate(detection, confidence)  # list files without a store: no covariates
             else:
                 with Store(db, read_only=True) as store:
-                    with err.status("deriving detection lists from the store ..."):
-                        detection = store_lists(store, network_view(store, _seeds(seeds), identities="none"))
-                        per_account = size_covariates(store, set().union(*detection.values())) if covariates else None
-            found = size_estimate(detection, confidence, per_account)
+                    if detection is None:
+                        with err.status("deriving detection lists from the store ..."):
+                            detection = store_lists(store, network_view(store, _seeds(seeds), identities="none"))
+                    found = size_estimate(detection, confidence, store=store if covariates else None)
         except (HydrawatchError, FileNotFoundError, ValueError) as exc:
             raise _fail(exc) from exc
         result = found.as_dict()

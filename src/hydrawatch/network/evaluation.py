@@ -292,18 +292,17 @@ def evaluate_store_size(world) -> dict:
     covariates (as ``hydrawatch size`` does), and from the lists alone (``without_covariates``,
     log-linear). These lists see most of a simulated network, so this checks the product path
     rather than the 30-60 % visibility target."""
-    from .pipeline import network_view, size_covariates, size_estimate, store_lists
+    from .pipeline import network_view, size_estimate, store_lists
 
     truth = len(true_network(world))
     with _store(world) as store:
         view = network_view(store, identities="none", use_scorer=False)
         lists = store_lists(store, view)
-        covariates = size_covariates(store, set().union(*lists.values()))
+        found = size_estimate(lists, store=store)
 
     def report(found) -> dict:
         return {"estimate": round(found.estimate, 1), "low": round(found.low, 1), "high": round(found.high, 1),
                 "error": round(found.estimate / truth - 1, 4), "covered": found.low <= truth <= found.high, "model": list(found.model)}
 
-    found = size_estimate(lists, covariates=covariates)
     return {"world": world.spec.name, "true_size": truth, "observed": found.observed, "visible": round(found.observed / truth, 4),
             **report(found), "without_covariates": report(size_estimate(lists)), "lists": {k: len(v) for k, v in lists.items()}}

@@ -307,7 +307,12 @@ def size_covariates(store, accounts: Iterable[str]) -> dict[str, dict[str, float
 
 
 def size_estimate(lists: Mapping[str, set[str]], confidence: float = 0.95,
-                  covariates: Mapping[str, Mapping[str, float]] | None = None) -> SizeEstimate:
+                  covariates: Mapping[str, Mapping[str, float]] | None = None, store=None) -> SizeEstimate:
+    """:func:`hydrawatch.network.size.estimate_size`; given a ``store`` and no ``covariates``,
+    with the found accounts' :func:`size_covariates` from it (as ``hydrawatch size``, the
+    demo and the report estimate it)."""
+    if covariates is None and store is not None:
+        covariates = size_covariates(store, set().union(*lists.values()))
     return estimate_size(lists, confidence, covariates)
 
 

@@ -83,6 +83,9 @@ from hydrawatch.core.errors import ConfigError
 log = logging.getLogger(__name__)
 
 VERSION = "capture-recapture-2"
+#: Models whose unseen count is more than this many times the observed are discarded: the fit
+#: has run off (log-linear and covariate models alike).
+MAX_RATIO = 50.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,16 @@ class SizeEstimate:
 # --- two lists ------------------------------------------------------------------------------
 
 
+def lognormal_interval(estimate: float, variance: float, observed: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Chao's (1987) log-normal interval on the unseen part ``estimate - observed``."""
+    unseen = estimate - observed
+    if unseen <= 0 or variance <= 0:
+        return float(max(estimate, observed)), float(max(estimate, observed))
+    z = norm.ppf(0.5 + confidence / 2)
+    spread = math.exp(z * math.sqrt(math.log(1 + variance / unseen**2)))
+    return observed + unseen / spread, observed + unseen * spread
+
+
 def chapman(n1: int, n2: int, m: int, confidence: float = 0.95) -> SizeEstimate:
     """Chapman's estimate from list sizes ``n1``, ``n2`` and their overlap ``m``."""
     if min(n1, n2, m) < 0 or m > min(n1, n2):
@@ -120,13 +133,7 @@ def chapman(n1: int, n2: int, m: int, confidence: float = 0.95) -> SizeEstimate:
     observed = n1 + n2 - m
     estimate = (n1 + 1) * (n2 + 1) / (m + 1) - 1
     variance = (n1 + 1) * (n2 + 1) * (n1 - m) * (n2 - m) / ((m + 1) ** 2 * (m + 2))
-    unseen = estimate - observed
-    z = norm.ppf(0.5 + confidence / 2)
-    if unseen > 0 and variance > 0:
-        spread = math.exp(z * math.sqrt(math.log(1 + variance / unseen**2)))
-        low, high = observed + unseen / spread, observed + unseen * spread
-    else:
-        low = high = float(max(estimate, observed))
+    low, high = lognormal_interval(estimate, variance, observed, confidence)
     return SizeEstimate(float(estimate), float(low), float(high), "chapman", observed, f"Chao log-normal {confidence:.0%}",
                         lists={"list1": n1, "list2": n2}, overlaps={"list1&list2": m})
 
@@ -338,7 +345,7 @@ def _profile_interval(histories, counts, model: _Model, estimate: float, confide
     return float(low), float(high)
 
 
-def loglinear(lists: Mapping[str, Iterable[str]], confidence: float = 0.95, max_ratio: float = 50.0, support_aic: float = 2.0,
+def loglinear(lists: Mapping[str, Iterable[str]], confidence: float = 0.95, max_ratio: float = MAX_RATIO, support_aic: float = 2.0,
               average: bool = True, heterogeneity: Sequence[str] = DEFAULT_HETEROGENEITY,
               interval_heterogeneity: Sequence[str] = INTERVAL_HETEROGENEITY) -> SizeEstimate:
     """The log-linear estimate from three or more lists (see the module docstring).

@@ -73,23 +73,18 @@ from __future__ import annotations
 
 import itertools
 import logging
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.stats import chi2, norm
+from scipy.stats import chi2
 
 from hydrawatch.core.errors import ConfigError
 
-from .size import HETEROGENEITY, SizeEstimate
+from .size import HETEROGENEITY, MAX_RATIO, SizeEstimate, lognormal_interval
 
 log = logging.getLogger(__name__)
-
-#: Models whose unseen count is more than this many times the found are discarded (as in the
-#: log-linear models: the fit has run off).
-MAX_RATIO = 50.0
 
 #: Heterogeneity the covariates leave (two accounts that post as much, one far easier to find),
 #: as the log-linear models' terms in ``s``, the number of lists a history is on (see
@@ -251,16 +246,6 @@ def select_interactions(y: np.ndarray, x: np.ndarray, level: float = 0.05, per_l
             break
         best, chosen = better, better.interactions
     return chosen
-
-
-def lognormal_interval(estimate: float, variance: float, observed: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Chao's (1987) log-normal interval on the unseen part ``estimate - observed``."""
-    unseen = estimate - observed
-    if unseen <= 0 or variance <= 0:
-        return float(max(estimate, observed)), float(max(estimate, observed))
-    z = norm.ppf(0.5 + confidence / 2)
-    spread = math.exp(z * math.sqrt(math.log(1 + variance / unseen**2)))
-    return observed + unseen / spread, observed + unseen * spread
 
 
 def covariate_size(lists: Mapping[str, Iterable[str]], covariates: Mapping[str, Mapping[str, float]], confidence: float = 0.95,

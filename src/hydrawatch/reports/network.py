@@ -14,7 +14,7 @@ from .queries import post_texts
 
 
 def network_section(context: ReportContext) -> Section:
-    from hydrawatch.network.pipeline import size_covariates, size_estimate, store_lists
+    from hydrawatch.network.pipeline import size_estimate, store_lists
 
     view = context.network
     found = context.communities
@@ -35,7 +35,7 @@ def network_section(context: ReportContext) -> Section:
     ]
     lists = store_lists(context.store, view)
     # The same estimator as `hydrawatch size`: capture-recapture with each found account's post count.
-    estimate = size_estimate(lists, covariates=size_covariates(context.store, set().union(*lists.values())))
+    estimate = size_estimate(lists, store=context.store)
     section.facts.append(("estimated size", f"{estimate.estimate:,.0f} accounts (95% interval {estimate.low:,.0f} to {estimate.high:,.0f}; "
                                             f"{estimate.method}; {estimate.observed:,} seen on at least one of {len(lists)} lists)"))
     section.provenance.append(f"communities: {found.provenance}")
