@@ -68,14 +68,13 @@ class FileIngest:
     store: Store
     file_id: int
     path: str
-    sha256: str
+    sha256: str | Callable[[], str]  # a callable: computed when the file is recorded
     size_bytes: int
     format: str
     records: int = 0
     problems: list[Problem] = field(default_factory=list)
     rejected: int = 0
     committed: dict[str, int] = field(default_factory=dict)  # rows added by earlier batches
-    batches: int = 0  # batches committed before the last one
 
     def append(self, tables: dict[str, pa.Table]) -> None:
         for name, table in tables.items():
@@ -97,7 +96,6 @@ class FileIngest:
         con.execute("COMMIT")
         con.execute("BEGIN TRANSACTION")
         merge.create_stage_tables(con)
-        self.batches += 1
 
 
 class Store:

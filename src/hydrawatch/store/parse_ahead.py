@@ -137,8 +137,6 @@ class _Child:
         except (EOFError, OSError, pickle.UnpicklingError) as exc:
             self._failed(exc)
             return None
-        if len(answer) == 1 and answer[0][:2] == (0, len(block.data)):
-            return [PreparedPiece(block, *answer[0][3:])]
         return [
             PreparedPiece(LineBlock(first, block.data[start:end]), *rest) for start, end, first, *rest in answer
         ]
