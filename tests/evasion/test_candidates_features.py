@@ -95,3 +95,29 @@ def test_accounts_with_nothing_but_an_id_are_scored_or_skipped():
     X = pair_features(table, found)
     assert X.shape == (len(found), len(FEATURE_NAMES))
     assert all(describe(n, v) for row in X.tolist() for n, v in zip(FEATURE_NAMES, row) if not math.isnan(v))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ends=st.lists(st.floats(0, 400), min_size=1, max_size=6),
+    id_only=st.lists(st.floats(-20, 1200), min_size=0, max_size=8),
+    per_parent=st.integers(1, 4),
+)
+def test_id_only_children_are_paired_by_time_like_brute_force(ends, id_only, per_parent):
+    """Each ended account gets the ``id_only_per_parent`` in-window accounts known only by
+    their id that appeared closest to its end, and nothing else through ``time``."""
+    rows = [account(f"o{i}", handle=f"old{i}x", appeared_hours=-500, ended_hours=t) for i, t in enumerate(ends)]
+    rows += [account(f"n{i}", appeared_hours=t) for i, t in enumerate(id_only)]
+    rows += [account("visible", handle="someone", appeared_hours=5)]  # has a handle: never a time pair
+    table = make_table(rows)
+    config = CandidateConfig(id_only_per_parent=per_parent, style_per_child=0)
+    parents = np.array([table.row_of[("twitter", f"o{i}")] for i in range(len(ends))])
+    found = generate(table, parents, config)
+    timed = {(p, c) for p, c, s in zip(found.parent.tolist(), found.child.tolist(), found.sources.tolist()) if s & Source.TIME}
+    expected = set()
+    for parent in parents.tolist():
+        inside = [c for p, c in all_pairs_in_window(table, np.array([parent]), config) if table.known_only_by_id(np.array([c]))[0]]
+        inside.sort(key=lambda c: (abs(table.appeared_at[c] - table.ended_at[parent]), c))
+        expected.update((parent, c) for c in inside[:per_parent])
+    assert timed == expected
+

@@ -51,3 +51,15 @@ def test_detect_and_save_identities(store, tmp_path):
     assert orjson.loads(rows[1][2])  # the successor carries its evidence
     save_identities(store, result)  # replacing, not adding
     assert store.con.execute("SELECT count(*) FROM identities").fetchall()[0][0] == len(rows)
+
+
+def test_equal_probabilities_rank_by_raw_score():
+    """Isotonic calibration maps many weak pairs to one probability; the raw score orders them."""
+    import numpy as np
+
+    from hydrawatch.evasion.detect import _best_first
+
+    probability = np.array([0.004, 0.004, 0.5, 0.004])
+    raw = np.array([0.010, 0.030, 0.900, 0.020])
+    assert _best_first(probability, raw).tolist() == [2, 1, 3, 0]
+    assert _best_first(probability, None).tolist() == [2, 0, 1, 3]

@@ -110,6 +110,21 @@ class AccountTable:
         """Rows presumed ended only because they fell silent (no suspension event)."""
         return np.fromiter((kind == "silent" for kind in self.end_kind), dtype=bool, count=len(self.end_kind))
 
+    def known_only_by_id(self, rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` have nothing but an id (and a time): no handle, name, bio,
+        avatar, posts, follows or contacts. Nothing about them can be compared but time."""
+        follows = bool(self.followees)
+        return np.fromiter(
+            (
+                not (self.handle[r] or self.handles[r] or self.display_name[r] or self.display_names[r] or self.bio[r]
+                     or self.avatar_urls[r] or self.posts[r] or self.interacts_with[r]
+                     or (follows and (self.followees[r] or self.followers[r])))
+                for r in np.asarray(rows).tolist()
+            ),
+            dtype=bool,
+            count=len(rows),
+        )
+
     def mark_ended(self, ended: pa.Table) -> None:
         times = epoch_seconds(ended.column("ended_at"))
         for platform, account_id, kind, when in zip(

@@ -17,7 +17,12 @@ and backup accounts made in advance) and at least one of these says they may be 
 * ``promotion``: a post promoting the later account, by an account close to the ended one;
 * ``style``: both ways round, the ended accounts whose writing is closest to a later account's,
   and the later accounts whose writing is closest to an ended account's (character n-gram
-  cosine of at least ``min_style``), among those in each other's window.
+  cosine of at least ``min_style``), among those in each other's window;
+* ``time``: a later account known only by its id (no handle, name, bio, avatar, posts or
+  follows: an account seen only in a compliance list) has nothing to block on and no evidence
+  but when it appeared, so each ended account is paired with the ``id_only_per_parent`` such
+  accounts in its window that appeared closest to its end. They are rare (a few dozen in a
+  world of 20,000), so this costs a few pairs per ended account.
 
 Every "the few best" choice (neighbours, style) is made among in-window pairs only, so that
 accounts from other months cannot take the places of the true successor.
@@ -48,6 +53,7 @@ class Source(IntFlag):
     CONTACTS = 64
     PROMOTION = 128
     STYLE = 256
+    TIME = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +71,9 @@ class CandidateConfig:
     inverse-frequency weight, then the closest in time); ``style_per_child`` /
     ``style_per_parent``: how many closest writers to pair with each later / ended account
     (0 turns that direction off; per parent is off by default: on development worlds it
-    added a third more pairs for 0.3% more true successors); ``min_style``: the least style cosine for a style pair."""
+    added a third more pairs for 0.3% more true successors); ``min_style``: the least style cosine for a style pair;
+    ``id_only_per_parent``: how many later accounts known only by their id to pair with each
+    ended account, closest in time first (0 turns it off)."""
 
     window_days: float = 30.0
     silent_window_days: float = 75.0
@@ -78,6 +86,7 @@ class CandidateConfig:
     style_per_parent: int = 0
     min_style: float = 0.35
     avatar_distance: int = 31
+    id_only_per_parent: int = 3
 
     def __post_init__(self) -> None:
         if self.window_days <= 0:
@@ -160,6 +169,9 @@ def generate(
 
     if table.style is not None and (config.style_per_child or config.style_per_parent):
         collect(*_style_pairs(table, parents, children, config), Source.STYLE)
+
+    if config.id_only_per_parent:
+        collect(*_id_only_pairs(table, parents, children, config), Source.TIME)
 
     if not found:
         empty = np.zeros(0, dtype=np.int64)
@@ -344,6 +356,28 @@ def _closest_writers(table: AccountTable, parents: np.ndarray, children: np.ndar
         else:
             out_parent.append(block[rows[keep]])
             out_child.append(pool[cols[keep]])
+    if not out_parent:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_parent), np.concatenate(out_child)
+
+
+def _id_only_pairs(table: AccountTable, parents: np.ndarray, children: np.ndarray, config: CandidateConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Each parent's ``id_only_per_parent`` in-window children known only by their id,
+    closest in time to its end first (ties: the earlier in ``children``)."""
+    children = children[table.known_only_by_id(children)]
+    if not len(children) or not len(parents):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    appeared = table.appeared_at[children]
+    out_parent, out_child = [], []
+    for parent in parents.tolist():
+        rows = np.full(len(children), parent, dtype=np.int64)
+        inside = np.flatnonzero(in_window(table, rows, children, config))
+        if not len(inside):
+            continue
+        distance = np.abs(appeared[inside] - table.ended_at[parent])
+        nearest = inside[np.argsort(distance, kind="stable")[: config.id_only_per_parent]]
+        out_parent.append(np.full(len(nearest), parent, dtype=np.int64))
+        out_child.append(children[nearest])
     if not out_parent:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(out_parent), np.concatenate(out_child)

@@ -86,11 +86,12 @@ class ReturneeResult:
     probability: np.ndarray  # per candidate pair
     matches: list[Match]  # accepted links: each old account at most one successor and vice versa
     lineages: list[Lineage]
+    raw_score: np.ndarray | None = None  # the ranker's uncalibrated score per pair: breaks ties of probability
 
     def best_for_old(self, row: int) -> list[tuple[int, float]]:
         """Candidates of an ended account, best first."""
         chosen = np.flatnonzero(self.candidates.parent == row)
-        order = chosen[np.argsort(-self.probability[chosen])]
+        order = chosen[_best_first(self.probability[chosen], None if self.raw_score is None else self.raw_score[chosen])]
         return [(int(self.candidates.child[i]), float(self.probability[i])) for i in order]
 
     def returnee_score(self) -> dict[int, float]:
@@ -117,9 +118,19 @@ def find_returnees(
         parents = np.flatnonzero(table.ended_at != NO_TIME)
     candidates = generate(table, parents, config.candidates, as_triples(promotions or []))
     X = pair_features(table, candidates, promotions)
-    probability = ranker.predict_proba(X)[:, 1] if len(X) else np.zeros(0)
-    matches = _assign(table, candidates, X, probability, ranker, promotions or [], config.threshold)
-    return ReturneeResult(table, candidates, X, probability, matches, lineages(table, matches))
+    raw_score = ranker.raw_proba(X) if len(X) else np.zeros(0)
+    probability = ranker.calibrate(raw_score) if len(X) else np.zeros(0)
+    matches = _assign(table, candidates, X, probability, ranker, promotions or [], config.threshold, raw_score)
+    return ReturneeResult(table, candidates, X, probability, matches, lineages(table, matches), raw_score)
+
+
+def _best_first(probability: np.ndarray, raw_score: np.ndarray | None) -> np.ndarray:
+    """Indices by probability, highest first; equal probabilities by the raw score. Isotonic
+    calibration is a step function, so many weak pairs share one probability (0.004, say),
+    and the raw score, which the steps are monotone in, still orders them."""
+    if raw_score is None:
+        return np.argsort(-probability, kind="stable")
+    return np.lexsort((-raw_score, -probability))
 
 
 def _assign(
@@ -130,18 +141,19 @@ def _assign(
     ranker: ReturneeRanker,
     promotions: list[PromotionLink],
     threshold: float,
+    raw_score: np.ndarray | None = None,
 ) -> list[Match]:
-    """Greedy one-to-one assignment by probability: an account returns as one account at a
-    time and an account is the return of one account."""
+    """Greedy one-to-one assignment by probability (ties by raw score): an account returns
+    as one account at a time and an account is the return of one account."""
     rank = np.zeros(len(probability), dtype=np.int64)
     for parent in np.unique(candidates.parent):
         chosen = np.flatnonzero(candidates.parent == parent)
-        order = chosen[np.argsort(-probability[chosen], kind="stable")]
+        order = chosen[_best_first(probability[chosen], None if raw_score is None else raw_score[chosen])]
         rank[order] = np.arange(1, len(order) + 1)
     accepted: list[int] = []
     taken_old: set[int] = set()
     taken_new: set[int] = set()
-    for i in np.argsort(-probability, kind="stable").tolist():
+    for i in _best_first(probability, raw_score).tolist():
         if probability[i] < threshold:
             break
         old, new = int(candidates.parent[i]), int(candidates.child[i])

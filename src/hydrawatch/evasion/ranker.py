@@ -73,9 +73,13 @@ class ReturneeRanker:
         # The isotonic map is piecewise linear between its thresholds and clipped outside
         # them: np.interp computes exactly that, without IsotonicRegression.predict's input
         # validation (half a millisecond a call, as much as the trees for an online query).
-        calibrator = self.calibrator_
-        calibrated = np.interp(self.raw_proba(X), calibrator.X_thresholds_, calibrator.y_thresholds_)
+        calibrated = self.calibrate(self.raw_proba(X))
         return np.column_stack([1.0 - calibrated, calibrated])
+
+    def calibrate(self, raw: np.ndarray) -> np.ndarray:
+        """Raw scores (:meth:`raw_proba`) to calibrated probabilities."""
+        calibrator = self.calibrator_
+        return np.interp(raw, calibrator.X_thresholds_, calibrator.y_thresholds_)
 
     def contributions(self, X: np.ndarray) -> list[list[Contribution]]:
         """Per pair, every feature's contribution to the log-odds, largest first."""
