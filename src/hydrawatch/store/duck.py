@@ -1,8 +1,8 @@
 """The embedded analytical store: one DuckDB file.
 
 Open it with :class:`Store` (a context manager). Data enters through :meth:`Store.ingest_file`,
-which wraps one input file in one transaction: rows are appended to staging tables, then
-folded into the real tables with de-duplication on each table's natural key, and the file is
+which wraps one input file in one transaction: staged rows (Arrow tables) are held until a
+fold adds them to the real tables with de-duplication on each table's natural key, and the file is
 recorded in ``ingests``. If anything fails or the process is interrupted, the transaction rolls
 back and the store is exactly as it was before that file. Files larger than a batch (512 MB
 of input by default, see :func:`hydrawatch.ingest.ingest_paths`) commit batch by batch, so
@@ -27,6 +27,7 @@ import pyarrow as pa
 from hydrawatch.core.errors import SchemaVersionError, StoreError
 
 from . import merge
+from .batches import STAGE_SCHEMAS
 from .schema import BOOKKEEPING, SCHEMA_VERSION, TABLES, VIEWS, create_table_sql
 
 log = logging.getLogger(__name__)
@@ -75,15 +76,25 @@ class FileIngest:
     problems: list[Problem] = field(default_factory=list)
     rejected: int = 0
     committed: dict[str, int] = field(default_factory=dict)  # rows added by earlier batches
+    #: Staged rows not yet folded, per staging table: Arrow tables held as appended (copying
+    #: them into DuckDB tables first cost as much as the fold that reads them).
+    staged: dict[str, list[pa.Table]] = field(default_factory=dict)
 
     def append(self, tables: dict[str, pa.Table]) -> None:
         for name, table in tables.items():
-            self.store._append_stage(name, table)
+            if table.num_rows:
+                self.staged.setdefault(name, []).append(_as_stage_table(name, table))
 
     def stage_twarc_table(self, staged: dict[str, pa.Table]) -> None:
         """Append the staging rows of a prepared piece of twarc2 flattened tweets
         (``PreparedPiece.staged``, see store.fast_twarc)."""
         self.append(staged)
+
+    def fold(self) -> dict[str, int]:
+        """Fold what is staged into the store's tables (inside the open transaction); return
+        how many rows each table gained."""
+        staged, self.staged = self.staged, {}
+        return merge.fold_stage_into_tables(self.store.con, staged)
 
     def checkpoint(self) -> None:
         """Fold what is staged so far into the tables and commit it: a long file then holds
@@ -91,11 +102,20 @@ class FileIngest:
         the file is not recorded as ingested until its end, so ingesting it again adds what
         is missing (folding de-duplicates on every table's natural key)."""
         con = self.store.con
-        _add(self.committed, merge.fold_stage_into_tables(con))
-        merge.drop_stage_tables(con)
+        _add(self.committed, self.fold())
         con.execute("COMMIT")
         con.execute("BEGIN TRANSACTION")
-        merge.create_stage_tables(con)
+
+
+def _as_stage_table(name: str, table: pa.Table) -> pa.Table:
+    """``table`` with the staging table's column names and types (rows made by SQL carry the
+    expressions as names, and DuckDB's name for UTC)."""
+    schema = STAGE_SCHEMAS[name]
+    if table.schema.equals(schema):
+        return table
+    if table.num_columns != len(schema):
+        raise StoreError(f"staged rows for {name} have {table.num_columns} columns; the staging table has {len(schema)}")
+    return table.rename_columns(schema.names).cast(schema)
 
 
 class Store:
@@ -210,10 +230,9 @@ class Store:
         con.execute("BEGIN TRANSACTION")
         try:
             file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM ingests").fetchall()[0][0]
-            merge.create_stage_tables(con)
             ingest = FileIngest(self, file_id, path, sha256, size_bytes, format)
             yield ingest
-            added = _add(dict(ingest.committed), merge.fold_stage_into_tables(con))
+            added = _add(dict(ingest.committed), ingest.fold())
             con.execute(
                 "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -233,7 +252,6 @@ class Store:
                     "INSERT INTO ingest_problems VALUES (?, ?, ?, ?, ?)",
                     [[file_id, p.line, p.pointer, p.reason, p.excerpt] for p in ingest.problems],
                 )
-            merge.drop_stage_tables(con)
             con.execute("COMMIT")
             ingest.added = added  # type: ignore[attr-defined]
         except BaseException:
@@ -243,13 +261,6 @@ class Store:
             except duckdb.Error:
                 log.exception("rollback failed for %s", path)
             raise
-
-    def _append_stage(self, name: str, table: pa.Table) -> None:
-        self.con.register("_stage_batch", table)
-        try:
-            self.con.execute(f"INSERT INTO stage_{name} SELECT * FROM _stage_batch")
-        finally:
-            self.con.unregister("_stage_batch")
 
     # --- reading ------------------------------------------------------------------------
 

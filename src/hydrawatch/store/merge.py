@@ -10,61 +10,59 @@ first and last time it was seen; counts go to ``metrics``.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from .batches import STAGE_SCHEMAS
 from .schema import PROFILE_IDENTITY
 
-_ARROW_TO_DUCK = {
-    "string": "VARCHAR",
-    "timestamp[us, tz=UTC]": "TIMESTAMPTZ",
-    "int32": "INTEGER",
-    "int64": "BIGINT",
-    "bool": "BOOLEAN",
-}
+#: Work tables a fold creates (dropped when it ends).
+_WORK_TABLES = ("new_posts", "file_versions", "file_accounts")
 
 
-def create_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
+def fold_stage_into_tables(con: duckdb.DuckDBPyConnection, staged: dict[str, list[pa.Table]]) -> dict[str, int]:
+    """Insert the staged rows (Arrow tables per staging table, see ``batches.STAGE_SCHEMAS``)
+    that are new; return how many rows each table gained. The staged tables are scanned where
+    they are, registered as ``stage_<name>`` for the length of the fold."""
+    before = {t: _count(con, t) for t in ("accounts", "profiles", "metrics", "posts", "entities", "follows", "events")}
     for name, schema in STAGE_SCHEMAS.items():
-        columns = ", ".join(f"{f.name} {_ARROW_TO_DUCK[str(f.type)]}" for f in schema)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE stage_{name} ({columns})")
-
-
-def drop_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
-    work_tables = [f"stage_{name}" for name in STAGE_SCHEMAS] + ["new_posts", "file_versions", "file_accounts"]
-    for table in work_tables:
-        con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        table = pa.concat_tables(staged.get(name) or [schema.empty_table()])
+        if name == "posts":  # a row number to choose rows by (an Arrow scan has no rowid)
+            table = table.append_column("hw_row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+        con.register(f"stage_{name}", table)
+    try:
+        _fold_posts(con)
+        _fold_profiles(con)
+        _fold_follows(con)
+        _fold_events(con)
+        _fold_accounts(con)  # last: it gathers ids from every other staged table
+    finally:
+        for name in STAGE_SCHEMAS:
+            con.unregister(f"stage_{name}")
+        for table in _WORK_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    return {t: _count(con, t) - n for t, n in before.items()}
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
-def fold_stage_into_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Insert the staged rows that are new; return how many rows each table gained."""
-    before = {t: _count(con, t) for t in ("accounts", "profiles", "metrics", "posts", "entities", "follows", "events")}
-    _fold_posts(con)
-    _fold_profiles(con)
-    _fold_follows(con)
-    _fold_events(con)
-    _fold_accounts(con)  # last: it gathers ids from every other staged table
-    return {t: _count(con, t) - n for t, n in before.items()}
-
-
 def _fold_posts(con: duckdb.DuckDBPyConnection) -> None:
     # A post may be staged many times (every retweet expands the original). Keep one row per
-    # post, preferring the top-level occurrence (no pointer), then the earliest line. Choosing
-    # the row by its rowid, rather than carrying whole rows through the aggregate, is 2-3x faster.
+    # post, preferring the top-level occurrence (no pointer), then the earliest line. The fold
+    # chooses rows by their number and copies each chosen row once, straight into ``posts``:
+    # carrying whole rows through the aggregate, or through a work table, costs 2-3x more.
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE new_posts AS
-        SELECT * FROM stage_posts WHERE rowid IN (
-            SELECT arg_min(s.rowid, (s.source_pointer IS NOT NULL, s.source_line, s.source_pointer))
-            FROM stage_posts s
-            WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)
-            GROUP BY s.platform, s.post_id)
+        SELECT s.platform, s.post_id, arg_min(s.hw_row, (s.source_pointer IS NOT NULL, s.source_line, s.source_pointer)) AS hw_row
+        FROM stage_posts s
+        WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.platform = s.platform AND p.post_id = s.post_id)
+        GROUP BY s.platform, s.post_id
         """
     )
-    con.execute("INSERT INTO posts SELECT * FROM new_posts")
+    con.execute("INSERT INTO posts SELECT * EXCLUDE (hw_row) FROM stage_posts WHERE hw_row IN (SELECT hw_row FROM new_posts)")
     con.execute(
         """
         INSERT INTO entities

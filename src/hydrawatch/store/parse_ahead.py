@@ -192,7 +192,7 @@ def _serve() -> None:
     while (request := inbox.get()) is not None:
         file_id, first_line, data = request
         answer, offset = [], 0
-        for prepared in prepare_block(LineBlock(first_line, data), scratch, file_id):
+        for prepared in prepare_block(LineBlock(first_line, data), scratch, file_id, threads=False):
             size = len(prepared.piece.data)
             answer.append(
                 (offset, offset + size, prepared.piece.first_line, prepared.staged, prepared.records, prepared.exact_lines)
