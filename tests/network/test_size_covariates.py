@@ -11,7 +11,7 @@ from scipy.optimize import approx_fprime
 
 from hydrawatch.core.errors import ConfigError
 from hydrawatch.network.size import estimate_size, loglinear
-from hydrawatch.network.size_covariates import _Problem, covariate_size, fit_covariate_model
+from hydrawatch.network.size_covariates import _MixtureProblem, _Problem, covariate_size, fit_covariate_model
 
 from .test_size import _expected_cells, _lists_from_cells
 
@@ -104,3 +104,59 @@ def test_per_list_slopes_gradients_match_finite_differences():
     theta = rng.normal(scale=0.3, size=sum(problem.sizes))
     assert problem.negative_loglik(theta)[1] == pytest.approx(approx_fprime(theta, lambda t: problem.negative_loglik(t)[0], 1e-6), abs=1e-3)
     assert problem.size(theta)[2] == pytest.approx(approx_fprime(theta, lambda t: problem.size(t)[0], 1e-6), rel=1e-3, abs=1e-3)
+
+
+@pytest.mark.parametrize("options", [{}, {"interactions": ((0, 1),)}, {"per_list": True}, {"heterogeneity": "poisson2"}])
+def test_logit_normal_gradients_match_finite_differences(options):
+    rng = np.random.default_rng(5)
+    y = (rng.random((70, 5)) < 0.3).astype(float)
+    y = y[y.any(axis=1)]
+    problem = _MixtureProblem(y, rng.normal(size=(len(y), 2)), options.pop("heterogeneity", None), **options)
+    theta = rng.normal(scale=0.3, size=len(problem.bounded))
+    theta[-1] = 0.7  # sigma
+    assert problem.negative_loglik(theta)[1] == pytest.approx(approx_fprime(theta, lambda t: problem.negative_loglik(t)[0], 1e-6), rel=1e-5, abs=1e-3)
+    assert problem.size(theta)[2] == pytest.approx(approx_fprime(theta, lambda t: problem.size(t)[0], 1e-6), rel=1e-3, abs=1e-3)
+
+
+def test_logit_normal_at_zero_spread_is_the_model_without_it():
+    rng = np.random.default_rng(6)
+    y = (rng.random((90, 4)) < 0.35).astype(float)
+    y = y[y.any(axis=1)]
+    x = rng.normal(size=(len(y), 1))
+    plain, mixture = _Problem(y, x, None), _MixtureProblem(y, x, None)
+    theta = rng.normal(scale=0.3, size=sum(plain.sizes))
+    with_zero = np.append(theta, 0.0)
+    assert mixture.negative_loglik(with_zero)[0] == pytest.approx(plain.negative_loglik(theta)[0], rel=1e-10)
+    assert mixture.size(with_zero)[0] == pytest.approx(plain.size(theta)[0], rel=1e-10)
+
+
+def _latent_lists(rng: np.random.Generator, total: int, rate: float, latent: float) -> tuple[dict[str, set[int]], dict[str, dict[int, float]]]:
+    """As :func:`_covariate_lists`, with an unobserved log-normal factor on each account's rate."""
+    activity = rng.normal(0.0, 1.0, total)
+    w = np.exp(0.8 * activity + latent * rng.normal(0.0, 1.0, total))
+    w /= w.mean()
+    lists = {}
+    for k in range(5):
+        p = 1.0 - np.exp(-rate * w * rng.lognormal(0.0, 0.4))
+        lists[f"l{k}"] = set(np.flatnonzero(rng.random(total) < p).tolist())
+    return lists, {"activity": dict(enumerate(activity.tolist()))}
+
+
+def test_logit_normal_model_sees_hidden_heterogeneity():
+    # Heterogeneity no covariate explains biases the models without it low; the random-effect
+    # model fits a spread, fits better and supports a larger total, and averaging it in
+    # lowers the bias.
+    rng = np.random.default_rng(11)
+    total, errors, without_it = 1500, [], []
+    for _ in range(3):
+        lists, covariates = _latent_lists(rng, total, 0.12, 0.7)
+        accounts = sorted(set().union(*lists.values()))
+        y = np.array([[a in s for s in lists.values()] for a in accounts], dtype=float)
+        x = np.array([covariates["activity"][a] for a in accounts])[:, None]
+        plain, mixture = fit_covariate_model(y, x), fit_covariate_model(y, x, "logit-normal")
+        assert mixture.heterogeneity == "logit-normal" and mixture.params[-1] > 0.2
+        assert mixture.aic < plain.aic and mixture.estimate > plain.estimate
+        errors.append(covariate_size(lists, covariates, per_list_slopes=False).estimate / total - 1)
+        without_it.append(covariate_size(lists, covariates, heterogeneity=("chao", "poisson2"), per_list_slopes=False).estimate / total - 1)
+    assert np.mean(without_it) < -0.1
+    assert abs(np.mean(errors)) < abs(np.mean(without_it)) - 0.05
