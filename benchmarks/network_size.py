@@ -8,8 +8,9 @@ A world is ``seed:accounts:network:days`` (generated and cached like benchmarks/
 The lists are drawn as in benchmarks/network.py (:func:`hydrawatch.network.evaluation.evaluate_size`,
 five lists, capture rates 0.08-0.18, the world's seed as the random seed), so the same
 world gives the same runs. ``--latent`` adds unobserved heterogeneity (log-normal, that
-standard deviation) that no covariate explains. Tune on development worlds (2001, 3001-3006);
-benchmarks/network.py's 801-803 and 2002 are held out.
+standard deviation) that no covariate explains. Tune on development worlds (2001, 3001-3006,
+and the standard-size 3101-3103: ``3101:20000:600:120``); benchmarks/network.py's 801-803,
+2002 and 2005-2007 are held out.
 """
 
 from __future__ import annotations
