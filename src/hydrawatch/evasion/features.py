@@ -62,6 +62,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("promoted_anywhere", 0, "promotions of the new account by anyone"),
     Feature("announced_self", 0, "the new account announced itself as a returning account"),
     Feature("sources", 0, "number of independent reasons the pair was considered"),
+    Feature("followees_shared_rarity", 1, "accounts both follow, each weighted by how few others follow it"),
+    Feature("followers_shared_rarity", 1, "followers of both, each weighted by how few others it follows"),
 )
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
 MISSING = np.nan
@@ -74,6 +76,25 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
         return MISSING, MISSING
     shared = len(a & b)
     return float(shared), shared / len(b)
+
+
+def _rarity(sets: list[frozenset[str]]) -> dict[str, float]:
+    """Each neighbour's inverse document frequency over the table's accounts,
+    log(accounts / accounts that have it): sharing a niche account says more than sharing
+    the news that everybody follows."""
+    counts: dict[str, int] = {}
+    for neighbours in sets:
+        for neighbour in neighbours:
+            counts[neighbour] = counts.get(neighbour, 0) + 1
+    total = max(len(sets), 1)
+    return {neighbour: math.log(total / count) for neighbour, count in counts.items()}
+
+
+def _shared_weight(a: frozenset[str], b: frozenset[str], weight: dict[str, float]) -> float:
+    """Summed rarity of the neighbours two accounts share; unknown when either has none."""
+    if not a or not b:
+        return MISSING
+    return float(sum(weight[n] for n in a & b))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -151,6 +172,10 @@ def pair_features(
             for parent in close.get(link.promoter, ()):
                 promoted_near[(parent, link.promoted)] = promoted_near.get((parent, link.promoted), 0) + 1
 
+    if table.followees:
+        followee_weight = _rarity(table.followees)
+        follower_weight = _rarity(table.followers)
+
     for i, (p, c) in enumerate(zip(parents.tolist(), children.tolist())):
         row = X[i]
         best = _best_handle(table, p, c)
@@ -181,6 +206,8 @@ def pair_features(
             row[column["followees_shared"]], row[column["followees_overlap"]] = shared, share
             shared, share = _overlap(table.followers[p], table.followers[c])
             row[column["followers_shared"]], row[column["followers_overlap"]] = shared, share
+            row[column["followees_shared_rarity"]] = _shared_weight(table.followees[p], table.followees[c], followee_weight)
+            row[column["followers_shared_rarity"]] = _shared_weight(table.followers[p], table.followers[c], follower_weight)
         shared, share = _overlap(table.interacts_with[p], table.interacts_with[c])
         row[column["contacts_shared"]], row[column["contacts_overlap"]] = shared, share
         if table.hashtags[p] and table.hashtags[c]:
@@ -258,6 +285,8 @@ def describe(name: str, value: float) -> str:
         "promoted_near_old": lambda: f"promoted {int(value)} time(s) by accounts close to the old one" if value else "not promoted by the old account's circle",
         "promoted_anywhere": lambda: f"promoted {int(value)} time(s) in all",
         "announced_self": lambda: "announced itself as a returning account" if value else "no self-announcement",
+        "followees_shared_rarity": lambda: f"the followees in common are rarely followed (rarity {value:.1f})",
+        "followers_shared_rarity": lambda: f"the followers in common follow few others (rarity {value:.1f})",
     }
     text = texts.get(name)
     return text() if text else f"{name} = {value:.3g}"
