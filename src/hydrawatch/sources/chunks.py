@@ -83,17 +83,23 @@ def iter_line_blocks(
         while True:
             block = stream.read(block_bytes)
             if block:
-                data = carry + block
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    if len(data) > max_line_bytes:
-                        problems.bad(SourceRef(name, next_line), f"line longer than {max_line_bytes:,} bytes; skipped")
-                        next_line += 1
-                        carry = _rest_after_newline(stream)
-                    else:
-                        carry = data  # one line longer than a block: keep reading it
-                    continue
-                data, carry = data[: cut + 1], data[cut + 1 :]
+                cut = block.rfind(b"\n")
+                if cut >= 0:  # the carried start of a line and the block to its last newline, copied once
+                    whole = not carry and cut + 1 == len(block)
+                    data = block if whole else b"".join((carry, memoryview(block)[: cut + 1]))
+                    carry = block[cut + 1 :]
+                else:  # the lines end in the carry (read past an over-long line), or not yet
+                    data = carry + block
+                    cut = data.rfind(b"\n")
+                    if cut < 0:
+                        if len(data) > max_line_bytes:
+                            problems.bad(SourceRef(name, next_line), f"line longer than {max_line_bytes:,} bytes; skipped")
+                            next_line += 1
+                            carry = _rest_after_newline(stream)
+                        else:
+                            carry = data  # one line longer than a block: keep reading it
+                        continue
+                    data, carry = data[: cut + 1], data[cut + 1 :]
             else:
                 data, carry = carry, b""
             problems.bytes_read = disk_position(stream)
