@@ -40,7 +40,8 @@ from scipy import sparse
 
 from .accounts import NO_TIME, AccountTable
 from .index import KeyIndex
-from .keys import handle_keys, hash_keys, is_default_avatar, name_keys
+from .bulk_keys import handle_key_hashes
+from .keys import hash_keys, is_default_avatar, name_keys
 
 
 class Source(IntFlag):
@@ -146,13 +147,13 @@ def generate(
         for p, c in zip(parent_rows[keep].tolist(), child_rows[keep].tolist()):
             found[(p, c)] = found.get((p, c), 0) | source
 
-    for source, keys_of in (
-        (Source.HANDLE, lambda r: [k for h in {*table.handles[r], table.handle[r]} if h for k in handle_keys(h)]),
-        (Source.NAME, lambda r: [k for d in {*table.display_names[r], table.display_name[r]} if d for k in name_keys(d)]),
-        (Source.AVATAR, lambda r: [f"avatar:{url}" for url in table.avatar_urls[r] if url and not is_default_avatar(url)]),
-        (Source.BIO, lambda r: bio_shingles(table.bio_key[r])),
+    for source, hashes_of in (
+        (Source.HANDLE, lambda rows: _handle_hashes(table, rows)),
+        (Source.NAME, _row_by_row(lambda r: [k for d in {*table.display_names[r], table.display_name[r]} if d for k in name_keys(d)])),
+        (Source.AVATAR, _row_by_row(lambda r: [f"avatar:{url}" for url in table.avatar_urls[r] if url and not is_default_avatar(url)])),
+        (Source.BIO, _row_by_row(lambda r: bio_shingles(table.bio_key[r]))),
     ):
-        collect(*_key_pairs(parents, children, keys_of, config.max_postings), source)
+        collect(*_key_pairs(parents, children, hashes_of, config.max_postings), source)
 
     collect(*_avatar_pairs(table, parents, children, config.avatar_distance), Source.AVATAR)
 
@@ -189,23 +190,47 @@ def bio_shingles(bio_key: str) -> list[str]:
     return [f"bio:{' '.join(words[i : i + 3])}" for i in range(len(words) - 2)]
 
 
-def _key_pairs(parents: np.ndarray, children: np.ndarray, keys_of, max_postings: int) -> tuple[np.ndarray, np.ndarray]:
+def _key_pairs(parents: np.ndarray, children: np.ndarray, hashes_of, max_postings: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs sharing a key; ``hashes_of(rows)`` gives (row, key hash) for every key of every row."""
     index = KeyIndex()
-    child_rows, child_hashes = [], []
-    for child in children.tolist():
-        hashes = hash_keys(keys_of(child))
-        child_rows.append(np.full(len(hashes), child, dtype=np.int64))
-        child_hashes.append(hashes)
-    if child_rows:
-        index.add_many(np.concatenate(child_rows), np.concatenate(child_hashes))
-    query_rows, query_hashes = [], []
-    for parent in parents.tolist():
-        hashes = hash_keys(keys_of(parent))
-        query_rows.append(np.full(len(hashes), parent, dtype=np.int64))
-        query_hashes.append(hashes)
-    if not query_rows:
+    child_rows, child_hashes = hashes_of(children)
+    if len(child_rows):
+        index.add_many(child_rows, child_hashes)
+    query_rows, query_hashes = hashes_of(parents)
+    if not len(query_rows):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return index.lookup_pairs(np.concatenate(query_rows), np.concatenate(query_hashes), max_postings)
+    return index.lookup_pairs(query_rows, query_hashes, max_postings)
+
+
+def _handle_hashes(table: AccountTable, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, key hash) for every blocking key of every handle of ``rows``, built in bulk
+    (:mod:`.bulk_keys`: the same keys as ``handle_keys``, without a Python loop per key)."""
+    owners, handles = [], []
+    for row in rows.tolist():
+        for handle in {*table.handles[row], table.handle[row]}:
+            if handle:
+                owners.append(row)
+                handles.append(handle)
+    if not handles:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    positions, hashes = handle_key_hashes(handles)
+    return np.asarray(owners, dtype=np.int64)[positions], hashes
+
+
+def _row_by_row(keys_of):
+    """``hashes_of`` for keys made one row at a time (``keys_of(row)`` -> key strings)."""
+
+    def hashes_of(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        owners, hashes = [], []
+        for row in rows.tolist():
+            row_hashes = hash_keys(keys_of(row))
+            owners.append(np.full(len(row_hashes), row, dtype=np.int64))
+            hashes.append(row_hashes)
+        if not owners:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(owners), np.concatenate(hashes)
+
+    return hashes_of
 
 
 def _neighbour_matrix(rows: np.ndarray, sets: list[frozenset[str]], config: CandidateConfig) -> tuple[sparse.csr_matrix, np.ndarray]:
