@@ -121,8 +121,9 @@ def _as_stage_table(name: str, table: pa.Table) -> pa.Table:
 class Store:
     """A hydrawatch store in a DuckDB file (or ``":memory:"`` for tests).
 
-    ``memory_limit`` caps DuckDB's memory (for example ``"4GB"``); staging data beyond it
-    spills to a temporary directory next to the database.
+    ``memory_limit`` caps DuckDB's memory (for example ``"4GB"``); a fold that needs more
+    spills to a temporary directory next to the database. Staged rows wait for their fold as
+    Arrow tables, outside that limit: one commit batch of them at a time.
     """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False, memory_limit: str | None = None):
