@@ -61,10 +61,11 @@ def test_gradients_match_finite_differences(heterogeneity):
     assert problem.size(theta)[2] == pytest.approx(approx_fprime(theta, lambda t: problem.size(t)[0], 1e-6), rel=1e-3, abs=1e-3)
 
 
-def _covariate_lists(rng: np.random.Generator, total: int, rate: float) -> tuple[dict[str, set[int]], dict[str, dict[int, float]]]:
-    """Five lists; an account's detection rate grows with an observed activity covariate."""
+def _covariate_lists(rng: np.random.Generator, total: int, rate: float, latent: float = 0.0) -> tuple[dict[str, set[int]], dict[str, dict[int, float]]]:
+    """Five lists; an account's detection rate grows with an observed activity covariate and,
+    when ``latent`` > 0, with an unobserved log-normal factor of that spread."""
     activity = rng.normal(0.0, 1.0, total)
-    w = np.exp(0.8 * activity)
+    w = np.exp(0.8 * activity + (latent * rng.normal(0.0, 1.0, total) if latent else 0.0))
     w /= w.mean()
     lists = {}
     for k in range(5):
@@ -130,18 +131,6 @@ def test_logit_normal_at_zero_spread_is_the_model_without_it():
     assert mixture.size(with_zero)[0] == pytest.approx(plain.size(theta)[0], rel=1e-10)
 
 
-def _latent_lists(rng: np.random.Generator, total: int, rate: float, latent: float) -> tuple[dict[str, set[int]], dict[str, dict[int, float]]]:
-    """As :func:`_covariate_lists`, with an unobserved log-normal factor on each account's rate."""
-    activity = rng.normal(0.0, 1.0, total)
-    w = np.exp(0.8 * activity + latent * rng.normal(0.0, 1.0, total))
-    w /= w.mean()
-    lists = {}
-    for k in range(5):
-        p = 1.0 - np.exp(-rate * w * rng.lognormal(0.0, 0.4))
-        lists[f"l{k}"] = set(np.flatnonzero(rng.random(total) < p).tolist())
-    return lists, {"activity": dict(enumerate(activity.tolist()))}
-
-
 def test_logit_normal_model_sees_hidden_heterogeneity():
     # Heterogeneity no covariate explains biases the models without it low; the random-effect
     # model fits a spread, fits better and supports a larger total, and averaging it in
@@ -149,7 +138,7 @@ def test_logit_normal_model_sees_hidden_heterogeneity():
     rng = np.random.default_rng(11)
     total, errors, without_it = 1500, [], []
     for _ in range(3):
-        lists, covariates = _latent_lists(rng, total, 0.12, 0.7)
+        lists, covariates = _covariate_lists(rng, total, 0.12, latent=0.7)
         accounts = sorted(set().union(*lists.values()))
         y = np.array([[a in s for s in lists.values()] for a in accounts], dtype=float)
         x = np.array([covariates["activity"][a] for a in accounts])[:, None]
