@@ -294,7 +294,7 @@ def _regular_posts(schedule: _Schedule, visibility: Visibility) -> tuple[int, in
 
 
 def _purposes(schedule: _Schedule, authors: np.ndarray, times: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, ...]:
-    table, rng, config = schedule.table, schedule.rng, schedule.config
+    table, rng = schedule.table, schedule.rng
     groups = table.group[authors]
     roles = table.role[authors]
     n = authors.size
