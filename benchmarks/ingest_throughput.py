@@ -115,20 +115,22 @@ def main() -> None:
     scratch = CACHE / "scratch"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
-    def reference_run() -> dict:
+    def time_reference() -> dict:
         return run_measured("duckdb read_json_auto (reference)", REFERENCE, str(scratch / "ref.duckdb"), str(tweets))
 
-    def hydrawatch_run() -> dict:
+    def time_hydrawatch() -> dict:
         return run_measured("hydrawatch ingest", HYDRAWATCH, str(scratch / "hw.duckdb"), str(tweets), "fast", args.memory_limit)
 
     rounds = []
     for number in range(1, args.rounds + 1):
-        first, second = (reference_run, hydrawatch_run) if number % 2 else (hydrawatch_run, reference_run)
-        pair = [first(), second()]
-        pair.sort(key=lambda run: run["label"] != "duckdb read_json_auto (reference)")
+        if number % 2:
+            ref = time_reference()
+            hw = time_hydrawatch()
+        else:
+            hw = time_hydrawatch()
+            ref = time_reference()
         shutil.rmtree(scratch)
         scratch.mkdir()
-        ref, hw = pair
         rounds.append({"round": number, "reference": ref, "hydrawatch": hw, "ratio": hw["seconds"] / ref["seconds"]})
         print(f"round {number}: reference {ref['seconds']:,.1f} s, hydrawatch {hw['seconds']:,.1f} s, "
               f"{rounds[-1]['ratio']:.2f}x, peak {hw['peak_rss_mb'] / 1024:.2f} GB", flush=True)

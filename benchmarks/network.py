@@ -58,6 +58,7 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 from hydrawatch.evaluation.returnees import WorldSpec, prepare_world  # noqa: E402
 from hydrawatch.network.evaluation import (  # noqa: E402
+    BENCHMARK_RATES,
     evaluate_communities,
     evaluate_migration,
     evaluate_roles,
@@ -165,7 +166,7 @@ def main() -> int:
         alone = evaluate_communities(world, identities="none")
         migration = evaluate_migration(world)
         shortener_only = evaluate_migration(world, LinkResolver.from_csv(world.folder / "truth" / "shortlinks.csv"))
-        size = evaluate_size(world, replicates=replicates, lists=5, rates=(0.08, 0.11, 0.14, 0.18), seed=seed)
+        size = evaluate_size(world, replicates=replicates, lists=5, rates=BENCHMARK_RATES, seed=seed)
         store_size = evaluate_store_size(world)
         worlds.append({"world": world.spec.name, "roles": roles, "communities": with_identities, "communities_without_identities": alone,
                        "migration": migration, "migration_shortener_table_only": shortener_only, "size": size, "size_from_store_lists": store_size})
@@ -183,7 +184,7 @@ def main() -> int:
                 parser.error(f"--size-seeds: {seed} is a training seed; pick another")
             spec = WorldSpec(seed=seed, accounts=args.size_accounts, network=args.size_network, days=args.size_days)
             print(f"size experiment on {spec.world_name} ...", flush=True)
-            report = evaluate_size(prepare_world(spec, args.cache), replicates=replicates, lists=5, rates=(0.08, 0.11, 0.14, 0.18), seed=spec.seed)
+            report = evaluate_size(prepare_world(spec, args.cache), replicates=replicates, lists=5, rates=BENCHMARK_RATES, seed=spec.seed)
             standard.append(report)
             print(f"  true size {report['true_size']}: |error| median {report['median_abs_error']}, within 15% {report['within_15pct']}, "
                   f"coverage {report['coverage']}, both {report['within_15pct_and_covered']}, median width {report['median_interval_width']}", flush=True)

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
 from hydrawatch.evaluation.returnees import WorldSpec, prepare_world  # noqa: E402
-from hydrawatch.network.evaluation import evaluate_size  # noqa: E402
+from hydrawatch.network.evaluation import BENCHMARK_RATES, evaluate_size  # noqa: E402
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -54,7 +54,7 @@ def main() -> int:
     for text in args.worlds.split(","):
         seed, accounts, network, days = (int(v) for v in text.split(":"))
         world = prepare_world(WorldSpec(seed=seed, accounts=accounts, network=network, days=days), args.cache)
-        report = evaluate_size(world, replicates=args.replicates, lists=5, rates=(0.08, 0.11, 0.14, 0.18), seed=seed,
+        report = evaluate_size(world, replicates=args.replicates, lists=5, rates=BENCHMARK_RATES, seed=seed,
                                compare_loglinear=not args.no_loglinear, latent_spread=args.latent)
         reports.append(report)
         pooled["covariates"] += report["run_details"]

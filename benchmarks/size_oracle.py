@@ -34,9 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
 from hydrawatch.evaluation.returnees import WorldSpec, prepare_world  # noqa: E402
-from hydrawatch.network.evaluation import capture_weights  # noqa: E402
+from hydrawatch.network.evaluation import BENCHMARK_RATES, capture_weights  # noqa: E402
 
-RATES = (0.08, 0.11, 0.14, 0.18)
 
 
 def oracle_estimate(found_histories: np.ndarray, found_weights: np.ndarray) -> float:
@@ -67,7 +66,7 @@ def run_world(weights: dict[str, float], draws: int, rng: np.random.Generator, l
     w = w / w.mean()
     total = len(w)
     oracle, known_rates, kept = [], [], 0
-    for rate in RATES:
+    for rate in BENCHMARK_RATES:
         for _ in range(draws):
             efficiency = rng.lognormal(0.0, spread, lists)
             p = 1.0 - np.exp(-rate * np.outer(w, efficiency))

@@ -190,6 +190,11 @@ def bio_shingles(bio_key: str) -> list[str]:
     return [f"bio:{' '.join(words[i : i + 3])}" for i in range(len(words) - 2)]
 
 
+def _no_pairs() -> tuple[np.ndarray, np.ndarray]:
+    """An empty (rows, rows) result: what every pair source returns when it finds nothing."""
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+
 def _key_pairs(parents: np.ndarray, children: np.ndarray, hashes_of, max_postings: int) -> tuple[np.ndarray, np.ndarray]:
     """Pairs sharing a key; ``hashes_of(rows)`` gives (row, key hash) for every key of every row."""
     index = KeyIndex()
@@ -198,7 +203,7 @@ def _key_pairs(parents: np.ndarray, children: np.ndarray, hashes_of, max_posting
         index.add_many(child_rows, child_hashes)
     query_rows, query_hashes = hashes_of(parents)
     if not len(query_rows):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return _no_pairs()
     return index.lookup_pairs(query_rows, query_hashes, max_postings)
 
 
@@ -212,7 +217,7 @@ def _handle_hashes(table: AccountTable, rows: np.ndarray) -> tuple[np.ndarray, n
                 owners.append(row)
                 handles.append(handle)
     if not handles:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return _no_pairs()
     positions, hashes = handle_key_hashes(handles)
     return np.asarray(owners, dtype=np.int64)[positions], hashes
 
@@ -227,7 +232,7 @@ def _row_by_row(keys_of):
             owners.append(np.full(len(row_hashes), row, dtype=np.int64))
             hashes.append(row_hashes)
         if not owners:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            return _no_pairs()
         return np.concatenate(owners), np.concatenate(hashes)
 
     return hashes_of
@@ -257,7 +262,7 @@ def _shared_neighbours(table: AccountTable, parents: np.ndarray, children: np.nd
     """For each later account, the in-window ended accounts sharing enough usable neighbours
     (``min_shared``, or every usable neighbour of the one that has fewer), best
     ``neighbours_per_child`` by summed neighbour weight, then by closeness in time."""
-    empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    empty = _no_pairs()
     if not len(parents) or not len(children):
         return empty
     rows = np.unique(np.concatenate([parents, children]))  # a row may be both: count it once
@@ -306,7 +311,7 @@ def _avatar_pairs(table: AccountTable, parents: np.ndarray, children: np.ndarray
         for pdq in table.avatar_hashes[child]:
             index.add(pdq, child)
     if not len(index):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return _no_pairs()
     index.build()
     out_parent, out_child = [], []
     for parent in parents.tolist():
@@ -323,7 +328,7 @@ def _style_pairs(table: AccountTable, parents: np.ndarray, children: np.ndarray,
     accounts with posts in each other's window."""
     parents = parents[table.posts[parents] > 0]
     children = children[table.posts[children] > 0]
-    empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    empty = _no_pairs()
     if not len(children) or not len(parents):
         return empty
     found = []
@@ -382,7 +387,7 @@ def _closest_writers(table: AccountTable, parents: np.ndarray, children: np.ndar
             out_parent.append(block[rows[keep]])
             out_child.append(pool[cols[keep]])
     if not out_parent:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return _no_pairs()
     return np.concatenate(out_parent), np.concatenate(out_child)
 
 
@@ -391,7 +396,7 @@ def _id_only_pairs(table: AccountTable, parents: np.ndarray, children: np.ndarra
     closest in time to its end first (ties: the earlier in ``children``)."""
     children = children[table.known_only_by_id(children)]
     if not len(children) or not len(parents):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return _no_pairs()
     appeared = table.appeared_at[children]
     out_parent, out_child = [], []
     for parent in parents.tolist():
@@ -404,7 +409,7 @@ def _id_only_pairs(table: AccountTable, parents: np.ndarray, children: np.ndarra
         out_parent.append(np.full(len(nearest), parent, dtype=np.int64))
         out_child.append(children[nearest])
     if not out_parent:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return _no_pairs()
     return np.concatenate(out_parent), np.concatenate(out_child)
 
 
