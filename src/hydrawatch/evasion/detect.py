@@ -17,6 +17,7 @@ import numpy as np
 from hydrawatch.core.model import Evidence
 
 from .accounts import NO_TIME, AccountTable
+from .assignment import soft_assignment
 from .candidates import CandidateConfig, Candidates, generate
 from .features import FEATURE_NAMES, candidate_sources, describe, pair_features
 from .promotions import PromotionLink, as_triples
@@ -57,7 +58,7 @@ class Match:
     old: int
     new: int
     probability: float
-    rank: int  # 1 = the best candidate for the old account
+    rank: int  # 1 = the best candidate for the old account (by assignment share, see ReturneeResult)
     evidence: tuple[Evidence, ...]
 
 
@@ -87,11 +88,14 @@ class ReturneeResult:
     matches: list[Match]  # accepted links: each old account at most one successor and vice versa
     lineages: list[Lineage]
     raw_score: np.ndarray | None = None  # the ranker's uncalibrated score per pair: breaks ties of probability
+    share: np.ndarray | None = None  # per pair, its share of the soft one-to-one assignment (evasion.assignment)
 
     def best_for_old(self, row: int) -> list[tuple[int, float]]:
-        """Candidates of an ended account, best first."""
+        """Candidates of an ended account, best first: by their share of the soft one-to-one
+        assignment (a candidate that other ended accounts claim more strongly goes down), then
+        by probability and raw score. The probabilities given are the pair's own."""
         chosen = np.flatnonzero(self.candidates.parent == row)
-        order = chosen[_best_first(self.probability[chosen], None if self.raw_score is None else self.raw_score[chosen])]
+        order = chosen[_best_first(self.probability[chosen], _part(self.raw_score, chosen), _part(self.share, chosen))]
         return [(int(self.candidates.child[i]), float(self.probability[i])) for i in order]
 
     def returnee_score(self) -> dict[int, float]:
@@ -120,17 +124,26 @@ def find_returnees(
     X = pair_features(table, candidates, promotions)
     raw_score = ranker.raw_proba(X) if len(X) else np.zeros(0)
     probability = ranker.calibrate(raw_score) if len(X) else np.zeros(0)
-    matches = _assign(table, candidates, X, probability, ranker, promotions or [], config.threshold, raw_score)
-    return ReturneeResult(table, candidates, X, probability, matches, lineages(table, matches), raw_score)
+    share = soft_assignment(candidates.parent, candidates.child, probability)
+    matches = _assign(table, candidates, X, probability, ranker, promotions or [], config.threshold, raw_score, share)
+    return ReturneeResult(table, candidates, X, probability, matches, lineages(table, matches), raw_score, share)
 
 
-def _best_first(probability: np.ndarray, raw_score: np.ndarray | None) -> np.ndarray:
-    """Indices by probability, highest first; equal probabilities by the raw score. Isotonic
-    calibration is a step function, so many weak pairs share one probability (0.004, say),
-    and the raw score, which the steps are monotone in, still orders them."""
-    if raw_score is None:
-        return np.argsort(-probability, kind="stable")
-    return np.lexsort((-raw_score, -probability))
+def _part(values: np.ndarray | None, chosen: np.ndarray) -> np.ndarray | None:
+    return None if values is None else values[chosen]
+
+
+def _best_first(probability: np.ndarray, raw_score: np.ndarray | None, share: np.ndarray | None = None) -> np.ndarray:
+    """Indices by assignment share when given, then probability, highest first; equal
+    probabilities by the raw score. Isotonic calibration is a step function, so many weak
+    pairs share one probability (0.004, say), and the raw score, which the steps are monotone
+    in, still orders them."""
+    keys = [-probability] if share is None else [-probability, -share]
+    if raw_score is not None:
+        keys.insert(0, -raw_score)
+    if len(keys) == 1:
+        return np.argsort(keys[0], kind="stable")
+    return np.lexsort(keys)
 
 
 def _assign(
@@ -142,13 +155,15 @@ def _assign(
     promotions: list[PromotionLink],
     threshold: float,
     raw_score: np.ndarray | None = None,
+    share: np.ndarray | None = None,
 ) -> list[Match]:
     """Greedy one-to-one assignment by probability (ties by raw score): an account returns
-    as one account at a time and an account is the return of one account."""
+    as one account at a time and an account is the return of one account. A match's rank is
+    its place in :meth:`ReturneeResult.best_for_old`'s order."""
     rank = np.zeros(len(probability), dtype=np.int64)
     for parent in np.unique(candidates.parent):
         chosen = np.flatnonzero(candidates.parent == parent)
-        order = chosen[_best_first(probability[chosen], None if raw_score is None else raw_score[chosen])]
+        order = chosen[_best_first(probability[chosen], _part(raw_score, chosen), _part(share, chosen))]
         rank[order] = np.arange(1, len(order) + 1)
     accepted: list[int] = []
     taken_old: set[int] = set()
@@ -167,8 +182,29 @@ def _assign(
     for i, contributions in zip(accepted, explanations):
         old, new = int(candidates.parent[i]), int(candidates.child[i])
         evidence = pair_evidence(table, old, new, contributions, int(candidates.sources[i]), promotions)
+        rivals = _rival_evidence(table, candidates, probability, i)
+        if rivals is not None:  # before the closing "candidate" and "model" lines
+            evidence = (*evidence[:-2], rivals, *evidence[-2:])
         matches.append(Match(old, new, float(probability[i]), int(rank[i]), evidence))
     return matches
+
+
+def _rival_evidence(table: AccountTable, candidates: Candidates, probability: np.ndarray, pair: int) -> Evidence | None:
+    """Whether other ended accounts also claim the new account (what the assignment share
+    weighs): how many, and the strongest with its probability."""
+    old, new = candidates.parent[pair], candidates.child[pair]
+    others = np.flatnonzero((candidates.child == new) & (candidates.parent != old))
+    if not len(others):
+        return None
+    strongest = others[np.argmax(probability[others])]
+    rival = int(candidates.parent[strongest])
+    name = table.handle[rival] or table.account_id[rival]
+    return Evidence(
+        "rivals",
+        f"also a candidate return of {len(others)} other ended account(s); the strongest, @{name}, "
+        f"at probability {probability[strongest]:.2f}",
+        float(probability[strongest]),
+    )
 
 
 def pair_evidence(table: AccountTable, old: int, new: int, contributions, sources: int, promotions: list[PromotionLink]) -> tuple[Evidence, ...]:
