@@ -72,7 +72,12 @@ class CandidateConfig:
     inverse-frequency weight, then the closest in time); ``style_per_child`` /
     ``style_per_parent``: how many closest writers to pair with each later / ended account
     (0 turns that direction off; per parent is off by default: on development worlds it
-    added a third more pairs for 0.3% more true successors); ``min_style``: the least style cosine for a style pair;
+    added a third more pairs for 0.3% more true successors); ``min_style``: the least style
+    cosine for a style pair. Template-written spam all writes alike, so a successor that
+    changed handle and name can sit below other spam accounts' 10 closest writers or under a
+    cosine of 0.35; 20 and 0.25 reach two more per development world (8% more pairs), and
+    the soft assignment (:mod:`.assignment`) keeps the extra spam pairs claimed by other
+    ended accounts from outranking true successors;
     ``id_only_per_parent``: how many later accounts known only by their id to pair with each
     ended account, closest in time first (0 turns it off)."""
 
@@ -83,9 +88,9 @@ class CandidateConfig:
     min_shared: int = 2
     max_neighbour_share: float = 0.1
     neighbours_per_child: int = 10
-    style_per_child: int = 10
+    style_per_child: int = 20
     style_per_parent: int = 0
-    min_style: float = 0.35
+    min_style: float = 0.25
     avatar_distance: int = 31
     id_only_per_parent: int = 3
 
