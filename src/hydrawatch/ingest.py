@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,12 +198,16 @@ def ingest_file(
 
     problems = ProblemLog()
     records = 0
+    fast_twarc = fast and source.name == TwarcFlatSource.name
+    processes = DEFAULT_PROCESSES if fast_twarc and size >= PARSE_AHEAD_MIN_BYTES else 0
+    # With parse-ahead processes filling the cores, the folds here take what they leave.
+    threads = store.threads((os.cpu_count() or 1) - processes) if processes else nullcontext()
     try:
-        with store.ingest_file(name, digest, size, source.name) as open_ingest:
+        with threads, store.ingest_file(name, digest, size, source.name) as open_ingest:
             batcher = RecordBatcher(open_ingest.file_id)
             batches = _Batches(open_ingest, problems, commit_bytes)
-            if fast and source.name == TwarcFlatSource.name:
-                records = _read_twarc_fast(path, open_ingest, batcher, problems, progress, size, batches)
+            if fast_twarc:
+                records = _read_twarc_fast(path, open_ingest, batcher, problems, progress, size, batches, processes)
             else:
                 for record in source.read(path, problems):
                     batcher.add(record)
@@ -269,14 +274,15 @@ def _read_twarc_fast(
     progress: Callable[[Progress], None] | None,
     size: int,
     batches: _Batches,
+    processes: int,
 ) -> int:
     """twarc2 flattened tweets through the fast reader, with the exact reader for whatever the
-    fast reader leaves (odd types, invalid JSON or UTF-8): the same rows either way."""
+    fast reader leaves (odd types, invalid JSON or UTF-8): the same rows either way.
+    ``processes``: parse-ahead processes (0: parse here)."""
     name = str(path)
     records = 0
     reader_log = _HeldProblems()
     blocks = (_ReadBlock(block, reader_log.take(), reader_log.bytes_read) for block in iter_line_blocks(path, reader_log))
-    processes = DEFAULT_PROCESSES if size >= PARSE_AHEAD_MIN_BYTES else 0
     prepared = prepared_blocks(blocks, lambda read: read.block, open_ingest.file_id, processes=processes)
     with closing(prepared):
         for read, pieces in prepared:

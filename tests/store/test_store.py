@@ -198,3 +198,42 @@ def test_damaged_export_is_refused_and_store_unchanged(store, tmp_path):
         assert result.files[0].status == "failed"
         assert "does not match its manifest checksum" in result.files[0].message
         assert target.stats() == before
+
+
+def _threads(store: Store) -> int:
+    return int(store.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+
+
+def test_threads_are_set_inside_the_block_and_restored_after(tmp_path):
+    with Store(tmp_path / "s.duckdb") as store:
+        store.con.execute("SET threads = 3")
+        with store.threads(1):
+            assert _threads(store) == 1
+        assert _threads(store) == 3
+        with pytest.raises(RuntimeError), store.threads(0):  # never below one
+            assert _threads(store) == 1
+            raise RuntimeError
+        assert _threads(store) == 3
+
+
+def test_an_ingest_with_parse_ahead_processes_gives_the_threads_back(tmp_path, monkeypatch):
+    """While parse-ahead processes run, the folds use the cores they leave (at least one
+    thread); the connection has its own setting again afterwards."""
+    import hydrawatch.ingest as ingest_module
+
+    seen = []
+    real_threads = Store.threads
+
+    def spy(self, count):
+        seen.append(count)
+        return real_threads(self, count)
+
+    monkeypatch.setattr(ingest_module, "PARSE_AHEAD_MIN_BYTES", 0)
+    monkeypatch.setattr(Store, "threads", spy)
+    with Store(tmp_path / "s.duckdb") as store:
+        store.con.execute("SET threads = 3")
+        inputs = small_inputs(tmp_path)
+        summary = ingest_paths(store, inputs)
+        assert [f.status for f in summary.files] == ["ingested"] * 3
+        assert seen == [(os.cpu_count() or 1) - ingest_module.DEFAULT_PROCESSES]  # the tweets file only (at least 1: above)
+        assert _threads(store) == 3

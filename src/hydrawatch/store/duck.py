@@ -224,6 +224,19 @@ class Store:
         return bool(self.con.execute("SELECT 1 FROM ingests WHERE size_bytes = ? LIMIT 1", [size_bytes]).fetchall())
 
     @contextmanager
+    def threads(self, count: int) -> Iterator[None]:
+        """DuckDB's worker threads set to ``count`` inside the block, restored after. An ingest
+        whose parse-ahead processes already keep the cores busy folds on the cores they leave:
+        more threads there only contend with them (the same fold costs some 20% more CPU)."""
+        con = self.con
+        before = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+        con.execute(f"SET threads = {max(1, int(count))}")
+        try:
+            yield
+        finally:
+            con.execute(f"SET threads = {int(before)}")
+
+    @contextmanager
     def ingest_file(self, path: str, sha256: str | Callable[[], str], size_bytes: int, format: str) -> Iterator[FileIngest]:
         """One file, one transaction (or one per batch, when the reader calls
         :meth:`FileIngest.checkpoint`). Yields a :class:`FileIngest` to append staged rows to."""

@@ -202,10 +202,13 @@ def staged_rows(scratch: duckdb.DuckDBPyConnection, checked: pa.Table, file_id: 
     return {name: table for name, table in tables.items() if table.num_rows}, records
 
 
-def new_scratch() -> duckdb.DuckDBPyConnection:
-    """An in-memory connection for the checks (see :func:`check_fragments`)."""
+def new_scratch(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection for the checks (see :func:`check_fragments`); ``threads``: DuckDB's
+    worker threads (None: its default, one per core)."""
     scratch = duckdb.connect(":memory:")
     scratch.execute("SET preserve_insertion_order = false")
+    if threads is not None:
+        scratch.execute(f"SET threads = {int(threads)}")
     scratch.execute(MACROS)
     return scratch
 
