@@ -149,3 +149,35 @@ def test_logit_normal_model_sees_hidden_heterogeneity():
         without_it.append(covariate_size(lists, covariates, heterogeneity=("chao", "poisson2"), per_list_slopes=False).estimate / total - 1)
     assert np.mean(without_it) < -0.1
     assert abs(np.mean(errors)) < abs(np.mean(without_it)) - 0.05
+
+
+def test_heterogeneity_at_its_boundary_widens_the_interval_not_the_estimate():
+    # Exactly independent lists: Poisson2's coefficient fits at zero (the boundary), so its
+    # fit is the model without it; its boundary variance counts the coefficient's uncertainty
+    # (the Wald variance with it free: never below the model-without's, by the Schur
+    # complement), and averaged in it widens the interval and leaves the estimate alone.
+    expected = _expected_cells(1.0, [0.3, 0.4, 0.5])
+    lists = _lists_from_cells({h: round(v * 2000) for h, v in expected.items() if any(h)})
+    accounts = sorted(set().union(*lists.values()))
+    y = np.array([[a in members for members in lists.values()] for a in accounts], dtype=float)
+    x = np.zeros((len(y), 0))
+    plain, at_zero = fit_covariate_model(y, x), fit_covariate_model(y, x, "poisson2")
+    assert at_zero.heterogeneity is None and at_zero.estimate == pytest.approx(plain.estimate, rel=1e-6)
+    assert plain.boundary_variance is None and at_zero.at_boundary == 1
+    problem = _Problem(y, x, "poisson2")
+    _, sampling, derivative = problem.size(at_zero.params)
+    assert at_zero.boundary_variance == pytest.approx(sampling + derivative @ np.linalg.inv(problem.information(at_zero.params)) @ derivative, rel=1e-6)
+    assert at_zero.boundary_variance > 1.05 * plain.variance
+    wide = covariate_size(lists, {}, heterogeneity=("poisson2",))
+    narrow = covariate_size(lists, {}, heterogeneity=("poisson2",), boundary_uncertainty=False)
+    assert wide.estimate == pytest.approx(narrow.estimate, rel=1e-6) == pytest.approx(plain.estimate, rel=1e-6)
+    assert wide.low < narrow.low < narrow.estimate < narrow.high < wide.high
+    assert wide.models_tried == 2 and narrow.models_tried == 1
+
+
+def test_a_fitted_heterogeneity_term_has_no_boundary_variance():
+    per_history = {1: 60, 2: 12, 3: 6, 4: 4, 5: 3}
+    cells = {h: per_history[sum(h)] for h in itertools.product((0, 1), repeat=5) if any(h)}
+    y = np.array([h for h, n in cells.items() for _ in range(n)], dtype=float)
+    fit = fit_covariate_model(y, np.zeros((len(y), 0)), "chao")
+    assert fit.heterogeneity == "chao" and fit.boundary_variance is None and fit.at_boundary == 0
