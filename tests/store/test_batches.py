@@ -4,6 +4,7 @@ file, and an interruption keeps only whole batches, which a second ingest comple
 from __future__ import annotations
 
 import functools
+import threading
 
 import pytest
 
@@ -92,3 +93,33 @@ def test_interrupted_batches_are_completed_by_a_second_ingest(tmp_path, world, s
         assert contents(store) == expected
         assert again.files[0].status == "ingested"
         assert again.files[0].added["posts"] == len(expected["posts"]) - partial["posts"]
+
+
+def test_a_checkpoint_that_fails_in_the_background_stops_the_file_and_keeps_whole_batches(tmp_path, world, small_blocks):
+    """Checkpoints fold and commit on a background thread while the next batch is staged; a
+    fold that fails there is raised in the ingest, the open batch is rolled back, the
+    batches committed before it stay, and the file is not recorded as ingested."""
+    from hydrawatch.store import merge
+
+    calls = []
+    original = merge.fold_stage_into_tables
+
+    def fail_on_third(con, staged):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("disk full (simulated)")
+        return original(con, staged)
+
+    with pytest.MonkeyPatch.context() as mp, Store(tmp_path / "s.duckdb") as store:
+        mp.setattr(merge, "fold_stage_into_tables", fail_on_third)
+        with pytest.raises(RuntimeError, match="simulated"):
+            ingest_paths(store, world[:1], commit_bytes=1)
+        kept = store.stats()["posts"]
+        assert kept > 0  # the first two batches
+        assert store.con.execute("SELECT count(*) FROM ingests").fetchall()[0][0] == 0
+        assert not [t for t in threading.enumerate() if t.name.startswith("hydrawatch-fold")]
+        store.con.execute("SELECT count(*) FROM posts").fetchall()  # the connection is usable
+    with Store(tmp_path / "s.duckdb") as store:
+        again = ingest_paths(store, world[:1], commit_bytes=1)
+        assert again.files[0].status == "ingested"
+        assert store.stats()["posts"] == kept + again.files[0].added["posts"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -79,6 +80,8 @@ class FileIngest:
     #: Staged rows not yet folded, per staging table: Arrow tables held as appended (copying
     #: them into DuckDB tables first cost as much as the fold that reads them).
     staged: dict[str, list[pa.Table]] = field(default_factory=dict)
+    _folder: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _folding: Future | None = field(default=None, repr=False)
 
     def append(self, tables: dict[str, pa.Table]) -> None:
         for name, table in tables.items():
@@ -98,13 +101,43 @@ class FileIngest:
 
     def checkpoint(self) -> None:
         """Fold what is staged so far into the tables and commit it: a long file then holds
-        at most one batch in memory. A crash later in the file loses only the open batch;
+        at most two batches in memory. A crash later in the file loses only the open batch;
         the file is not recorded as ingested until its end, so ingesting it again adds what
-        is missing (folding de-duplicates on every table's natural key)."""
+        is missing (folding de-duplicates on every table's natural key).
+
+        The fold and commit run on a background thread (DuckDB works without the GIL), so
+        the reader goes on staging the next batch meanwhile: a big file's parse-ahead
+        processes no longer stand idle for every fold. Nothing else may use the connection
+        until :meth:`settle`, which the next checkpoint and the end of the file call first."""
+        self.settle()
+        staged, self.staged = self.staged, {}
+        if self._folder is None:
+            self._folder = ThreadPoolExecutor(1, thread_name_prefix="hydrawatch-fold")
+        self._folding = self._folder.submit(self._fold_and_commit, staged)
+
+    def _fold_and_commit(self, staged: dict[str, list[pa.Table]]) -> None:
         con = self.store.con
-        _add(self.committed, self.fold())
+        _add(self.committed, merge.fold_stage_into_tables(con, staged))
         con.execute("COMMIT")
         con.execute("BEGIN TRANSACTION")
+
+    def settle(self) -> None:
+        """Wait for the checkpoint running in the background, if any; raise what it raised."""
+        folding, self._folding = self._folding, None
+        if folding is not None:
+            folding.result()
+
+    def close(self) -> None:
+        """Wait for a background checkpoint (its error, if any, is logged: the caller is
+        already handling one) and stop the thread."""
+        try:
+            self.settle()
+        except BaseException:  # noqa: BLE001 - the caller rolls back and re-raises its own error
+            log.exception("a background checkpoint of %s failed", self.path)
+        finally:
+            if self._folder is not None:
+                self._folder.shutdown(wait=True)
+                self._folder = None
 
 
 def _as_stage_table(name: str, table: pa.Table) -> pa.Table:
@@ -242,10 +275,12 @@ class Store:
         :meth:`FileIngest.checkpoint`). Yields a :class:`FileIngest` to append staged rows to."""
         con = self.con
         con.execute("BEGIN TRANSACTION")
+        ingest: FileIngest | None = None
         try:
             file_id = con.execute("SELECT coalesce(max(file_id), 0) + 1 FROM ingests").fetchall()[0][0]
             ingest = FileIngest(self, file_id, path, sha256, size_bytes, format)
             yield ingest
+            ingest.settle()
             added = _add(dict(ingest.committed), ingest.fold())
             con.execute(
                 "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -268,8 +303,12 @@ class Store:
                 )
             con.execute("COMMIT")
             ingest.added = added  # type: ignore[attr-defined]
+            ingest.close()
         except BaseException:
-            # KeyboardInterrupt included: whatever this file staged is undone.
+            # KeyboardInterrupt included: whatever this file staged is undone (once a
+            # checkpoint still running has finished with the connection).
+            if ingest is not None:
+                ingest.close()
             try:
                 con.execute("ROLLBACK")
             except duckdb.Error:
