@@ -156,7 +156,7 @@ class Store:
 
     ``memory_limit`` caps DuckDB's memory (for example ``"4GB"``); a fold that needs more
     spills to a temporary directory next to the database. Staged rows wait for their fold as
-    Arrow tables, outside that limit: one commit batch of them at a time.
+    Arrow tables, outside that limit: at most two commit batches of them (one folding, one filling).
     """
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False, memory_limit: str | None = None):
