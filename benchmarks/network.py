@@ -64,6 +64,7 @@ from hydrawatch.network.evaluation import (  # noqa: E402
     evaluate_roles,
     evaluate_size,
     evaluate_store_size,
+    size_statistics,
     train_role_model,
 )
 from hydrawatch.network.links import LinkResolver  # noqa: E402
@@ -84,13 +85,9 @@ def pooled_size(reports: list[dict], prefix: str) -> dict:
     runs = [r for report in reports for r in report["run_details"]]
     if not runs:
         return {f"{prefix}runs_30_60_visible": 0}
-    errors = np.array([r["error"] for r in runs])
-    covered = np.array([r["covered"] for r in runs], dtype=bool)
-    within = np.abs(errors) <= 0.15
-    return {f"{prefix}runs_30_60_visible": len(runs), f"{prefix}within_15pct": round(float(within.mean()), 4),
-            f"{prefix}coverage": round(float(covered.mean()), 4), f"{prefix}within_15pct_and_covered": round(float((within & covered).mean()), 4),
-            f"{prefix}median_abs_error": round(float(np.median(np.abs(errors))), 4), f"{prefix}mean_error": round(float(errors.mean()), 4),
-            f"{prefix}median_interval_width": round(float(np.median([r["width"] for r in runs])), 4)}
+    statistics = size_statistics(runs)
+    del statistics["mean_abs_error"]  # not reported pooled
+    return {f"{prefix}runs_30_60_visible": len(runs), **{prefix + key: value for key, value in statistics.items()}}
 
 
 def fanboy_migration() -> dict | None:

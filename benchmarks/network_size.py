@@ -22,22 +22,18 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
 from hydrawatch.evaluation.returnees import WorldSpec, prepare_world  # noqa: E402
-from hydrawatch.network.evaluation import BENCHMARK_RATES, evaluate_size  # noqa: E402
+from hydrawatch.network.evaluation import BENCHMARK_RATES, evaluate_size, size_statistics  # noqa: E402
 
 
 def summarise(runs: list[dict]) -> dict:
-    errors = np.array([r["error"] for r in runs])
-    covered = np.array([r["covered"] for r in runs])
-    return {"runs": len(runs), "median_abs_error": round(float(np.median(np.abs(errors))), 4), "mean_error": round(float(errors.mean()), 4),
-            "within_15pct": round(float(np.mean(np.abs(errors) <= 0.15)), 4), "coverage": round(float(covered.mean()), 4),
-            "within_15pct_and_covered": round(float(np.mean((np.abs(errors) <= 0.15) & covered)), 4),
-            "median_interval_width": round(float(np.median([r["width"] for r in runs])), 4)}
+    statistics = size_statistics(runs)
+    del statistics["mean_abs_error"]  # not reported here
+    return {"runs": len(runs), **statistics}
 
 
 def main() -> int:

@@ -133,17 +133,36 @@ def _part(values: np.ndarray | None, chosen: np.ndarray) -> np.ndarray | None:
     return None if values is None else values[chosen]
 
 
-def _best_first(probability: np.ndarray, raw_score: np.ndarray | None, share: np.ndarray | None = None) -> np.ndarray:
-    """Indices by assignment share when given, then probability, highest first; equal
-    probabilities by the raw score. Isotonic calibration is a step function, so many weak
-    pairs share one probability (0.004, say), and the raw score, which the steps are monotone
-    in, still orders them."""
+def _order_keys(probability: np.ndarray, raw_score: np.ndarray | None, share: np.ndarray | None) -> list[np.ndarray]:
+    """``np.lexsort`` keys (the last is the first criterion): assignment share when given,
+    then probability, highest first; equal probabilities by the raw score. Isotonic
+    calibration is a step function, so many weak pairs share one probability (0.004, say),
+    and the raw score, which the steps are monotone in, still orders them."""
     keys = [-probability] if share is None else [-probability, -share]
     if raw_score is not None:
         keys.insert(0, -raw_score)
+    return keys
+
+
+def _best_first(probability: np.ndarray, raw_score: np.ndarray | None, share: np.ndarray | None = None) -> np.ndarray:
+    """Indices best first (see :func:`_order_keys`); ties keep their order."""
+    keys = _order_keys(probability, raw_score, share)
     if len(keys) == 1:
         return np.argsort(keys[0], kind="stable")
     return np.lexsort(keys)
+
+
+def _ranks_within_parent(parent: np.ndarray, probability: np.ndarray, raw_score: np.ndarray | None,
+                         share: np.ndarray | None) -> np.ndarray:
+    """Each pair's place among its ended account's candidates in :func:`_best_first`'s order
+    (1 = best), for every ended account in one sort."""
+    order = np.lexsort([*_order_keys(probability, raw_score, share), parent])
+    grouped = parent[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if len(order) else np.zeros(0, np.int64)
+    first_of_group = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - first_of_group + 1
+    return rank
 
 
 def _assign(
@@ -160,11 +179,7 @@ def _assign(
     """Greedy one-to-one assignment by probability (ties by raw score): an account returns
     as one account at a time and an account is the return of one account. A match's rank is
     its place in :meth:`ReturneeResult.best_for_old`'s order."""
-    rank = np.zeros(len(probability), dtype=np.int64)
-    for parent in np.unique(candidates.parent):
-        chosen = np.flatnonzero(candidates.parent == parent)
-        order = chosen[_best_first(probability[chosen], _part(raw_score, chosen), _part(share, chosen))]
-        rank[order] = np.arange(1, len(order) + 1)
+    rank = _ranks_within_parent(candidates.parent, probability, raw_score, share)
     accepted: list[int] = []
     taken_old: set[int] = set()
     taken_new: set[int] = set()
@@ -179,21 +194,33 @@ def _assign(
         accepted.append(i)
     explanations = ranker.contributions(X[accepted]) if accepted else []
     matches = []
+    by_child = _pairs_by_child(candidates)
     for i, contributions in zip(accepted, explanations):
         old, new = int(candidates.parent[i]), int(candidates.child[i])
         evidence = pair_evidence(table, old, new, contributions, int(candidates.sources[i]), promotions)
-        rivals = _rival_evidence(table, candidates, probability, i)
+        rivals = _rival_evidence(table, candidates, probability, i, by_child)
         if rivals is not None:  # before the closing "candidate" and "model" lines
             evidence = (*evidence[:-2], rivals, *evidence[-2:])
         matches.append(Match(old, new, float(probability[i]), int(rank[i]), evidence))
     return matches
 
 
-def _rival_evidence(table: AccountTable, candidates: Candidates, probability: np.ndarray, pair: int) -> Evidence | None:
+def _pairs_by_child(candidates: Candidates) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs in a stable sort by later account, and those accounts in that order: a
+    later account's pairs are then one binary search away."""
+    order = np.argsort(candidates.child, kind="stable")
+    return order, candidates.child[order]
+
+
+def _rival_evidence(table: AccountTable, candidates: Candidates, probability: np.ndarray, pair: int,
+                    by_child: tuple[np.ndarray, np.ndarray] | None = None) -> Evidence | None:
     """Whether other ended accounts also claim the new account (what the assignment share
-    weighs): how many, and the strongest with its probability."""
+    weighs): how many, and the strongest with its probability. ``by_child``:
+    :func:`_pairs_by_child`, made once for many calls."""
     old, new = candidates.parent[pair], candidates.child[pair]
-    others = np.flatnonzero((candidates.child == new) & (candidates.parent != old))
+    order, children = by_child if by_child is not None else _pairs_by_child(candidates)
+    same_child = order[np.searchsorted(children, new, "left") : np.searchsorted(children, new, "right")]
+    others = same_child[candidates.parent[same_child] != old]
     if not len(others):
         return None
     strongest = others[np.argmax(probability[others])]

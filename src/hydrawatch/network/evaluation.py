@@ -228,18 +228,32 @@ def visibility_lists(weights: dict[str, float], lists: int, rate: float, rng: np
     return drawn
 
 
+def size_statistics(runs: list[dict]) -> dict[str, float | None]:
+    """The size target's statistics over runs (each with ``error``, ``covered``, ``width``):
+    error, share within 15 %, coverage, both, interval width; ``None`` each without runs."""
+    if not runs:
+        return dict.fromkeys(("mean_abs_error", "median_abs_error", "mean_error", "within_15pct", "coverage",
+                              "within_15pct_and_covered", "median_interval_width"))
+    errors = np.array([r["error"] for r in runs], dtype=float)
+    covered = np.array([r["covered"] for r in runs], dtype=bool)
+    within = np.abs(errors) <= 0.15
+    return {
+        "mean_abs_error": round(float(np.mean(np.abs(errors))), 4),
+        "median_abs_error": round(float(np.median(np.abs(errors))), 4),
+        "mean_error": round(float(errors.mean()), 4),
+        "within_15pct": round(float(within.mean()), 4),
+        "coverage": round(float(covered.mean()), 4),
+        "within_15pct_and_covered": round(float((within & covered).mean()), 4),
+        "median_interval_width": round(float(np.median([r["width"] for r in runs])), 4),
+    }
+
+
 def _size_report(runs: list[dict]) -> dict:
     inside = [r for r in runs if 0.3 <= r["visible"] <= 0.6]
     return {
         "run_details": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()} for r in inside],
         "runs_30_60_visible": len(inside),
-        "mean_abs_error": round(float(np.mean([abs(r["error"]) for r in inside])), 4) if inside else None,
-        "median_abs_error": round(float(np.median([abs(r["error"]) for r in inside])), 4) if inside else None,
-        "mean_error": round(float(np.mean([r["error"] for r in inside])), 4) if inside else None,
-        "within_15pct": round(float(np.mean([abs(r["error"]) <= 0.15 for r in inside])), 4) if inside else None,
-        "coverage": round(float(np.mean([r["covered"] for r in inside])), 4) if inside else None,
-        "within_15pct_and_covered": round(float(np.mean([abs(r["error"]) <= 0.15 and r["covered"] for r in inside])), 4) if inside else None,
-        "median_interval_width": round(float(np.median([r["width"] for r in inside])), 4) if inside else None,
+        **size_statistics(inside),
         "models": Counter(" + ".join(r["model"]) or "independence" for r in inside).most_common(5),
     }
 

@@ -338,28 +338,37 @@ def fit_covariate_model(y: np.ndarray, x: np.ndarray, heterogeneity: str | None 
         # a spread this small is no mixture (the fit is the model without it; its information
         # about sigma is ~0), so it is the model without one
         theta[-1] = abs(theta[-1]) if abs(theta[-1]) >= MIN_SPREAD else 0.0
-    gradient = problem.negative_loglik(theta)[1]
+    negative_loglik, gradient = problem.negative_loglik(theta)  # at theta as adjusted above, not result.fun
     free = ~problem.bounded | (theta > 1e-6)
     if float(np.max(np.abs(gradient[free]))) > 1e-3 * max(1.0, len(y) ** 0.5):
         return None
-    information = problem.information(theta)[np.ix_(free, free)]
+    information = problem.information(theta)
+    covariance = _covariance(information[np.ix_(free, free)])
+    if covariance is None:
+        return None
+    size, sampling, full_derivative = problem.size(theta)
+    derivative = full_derivative[free]
+    variance = sampling + float(derivative @ covariance @ derivative)
+    aic = 2 * negative_loglik + 2 * int(free.sum())
+    kept = heterogeneity if free[problem.bounded].any() else None
+    boundary = _boundary_variance(information, sampling, full_derivative) if heterogeneity and not mixture and kept is None else None
+    return CovariateFit(names, tuple(interactions), kept, size, variance, aic, theta, per_list, boundary,
+                        int(problem.bounded.sum()) if boundary is not None else 0)
+
+
+def _covariance(information: np.ndarray) -> np.ndarray | None:
+    """The inverse of an information matrix; ``None`` when it is singular or not a covariance
+    (a non-finite entry, a variance not above zero)."""
     try:
         covariance = np.linalg.inv(information)
     except np.linalg.LinAlgError:
         return None
     if not np.all(np.isfinite(covariance)) or np.any(np.diag(covariance) <= 0):
         return None
-    size, sampling, full_derivative = problem.size(theta)
-    derivative = full_derivative[free]
-    variance = sampling + float(derivative @ covariance @ derivative)
-    aic = 2 * problem.negative_loglik(theta)[0] + 2 * int(free.sum())
-    kept = heterogeneity if free[problem.bounded].any() else None
-    boundary = _boundary_variance(problem, theta, sampling, full_derivative) if heterogeneity and not mixture and kept is None else None
-    return CovariateFit(names, tuple(interactions), kept, size, variance, aic, theta, per_list, boundary,
-                        int(problem.bounded.sum()) if boundary is not None else 0)
+    return covariance
 
 
-def _boundary_variance(problem: _Problem, theta: np.ndarray, sampling: float, derivative: np.ndarray) -> float | None:
+def _boundary_variance(information: np.ndarray, sampling: float, derivative: np.ndarray) -> float | None:
     """The variance of the estimate when every heterogeneity coefficient fit at zero, with
     those coefficients' uncertainty counted: the Wald variance with all parameters free
     (``sampling + D' I^-1 D`` over the full information, the heterogeneity columns included).
@@ -371,12 +380,9 @@ def _boundary_variance(problem: _Problem, theta: np.ndarray, sampling: float, de
     never below the model-without's. It is conservative on the lower side (``c < 0`` is not
     allowed). In the average (:func:`covariate_size`) it enters with the estimate of the model
     without the term, so it widens the interval and barely moves the estimate. ``None`` when that information is singular (the Chao column of a
-    cell no account can be in)."""
-    try:
-        covariance = np.linalg.inv(problem.information(theta))
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(covariance)) or np.any(np.diag(covariance) <= 0):
+    cell no account can be in). ``information``: over every parameter, at the fit."""
+    covariance = _covariance(information)
+    if covariance is None:
         return None
     return sampling + float(derivative @ covariance @ derivative)
 
