@@ -23,11 +23,15 @@ from typer.testing import CliRunner
 from hydrawatch.cli.main import app
 from hydrawatch.core.errors import ConfigError
 from hydrawatch.signals.content import (
+    CONTEXT_SIZES,
     DEFAULT_THRESHOLD,
     THRESHOLD_GRID,
     ContentClassifier,
     ContentScore,
     ModelFileError,
+    _others,
+    _sampled_others,
+    author_totals,
     best_threshold,
     default_model_path,
 )
@@ -334,7 +338,7 @@ def test_evaluate_reports_metrics_per_set_and_label():
     for i, (text, label, group) in enumerate(zip(texts, labels, groups)):
         set_name = "isis-fanboy" if label else ("osact" if i % 2 else "ira")
         tags = ("HS3",) if set_name == "osact" and i % 4 == 1 else (("NOT_OFF",) if set_name == "osact" else ("original",))
-        posts.add(text, label, set_name, group, tags, str(i))
+        posts.add(text, label, set_name, group, tags, str(i), None if set_name == "osact" else group)
     cleaned = [clean_post(t).text for t in posts.texts]
     report = evaluate(posts, cleaned, lambda seed: ContentClassifier(features=SMALL, epochs=5, random_state=seed), folds=3, seeds=[1, 2])
     summary = report.summary()
@@ -345,6 +349,10 @@ def test_evaluate_reports_metrics_per_set_and_label():
     assert [row["threshold"] for row in report.thresholds][:2] == [0.2, 0.3]
     assert {"threshold", "recall:original"} <= summary.keys()  # no synthetic post is a retweet or reply
     assert all(row["threshold"] in THRESHOLD_GRID for row in report.per_fold)  # each fold chose its own
+    # In context: the same metrics; posts without an author (here OSACT) are scored alone in both views.
+    assert {"in_context:macro_f1", f"in_context:fpr:{HARD_LABEL}", "in_context_threshold"} <= summary.keys()
+    assert all(row[f"in_context:fpr:{HARD_LABEL}"] == row[f"fpr:{HARD_LABEL}"] for row in report.per_fold)
+    assert pooled["positives"]["flagged_in_context"] >= pooled["positives"]["flagged"] * 0.9
 
 
 # --- CLI ---------------------------------------------------------------------------------------
@@ -406,6 +414,124 @@ def test_cli_reports_a_missing_model_and_bad_threshold(tmp_path):
     assert result is None or result.exit_code == 2
 
 
+# --- in context of the author --------------------------------------------------------------------
+
+
+def mostly_ordinary_posts(accounts_per_class: int = 14, posts_per_account: int = 30, topical: float = 0.3, seed: int = 0):
+    """Accounts whose label shows in only ``topical`` of their posts; the rest are filler that
+    both classes post alike (like the real support accounts' sport and greetings)."""
+    rng = random.Random(seed)
+    texts, labels, groups = [], [], []
+    for label, vocabulary in ((1, _POSITIVE_WORDS), (0, _NEGATIVE_WORDS)):
+        for account in range(accounts_per_class):
+            for _ in range(posts_per_account):
+                words = rng.choices(_FILLER, k=rng.randint(3, 8))
+                if rng.random() < topical:
+                    words += rng.choices(vocabulary, k=rng.randint(1, 2))
+                rng.shuffle(words)
+                texts.append(" ".join(words))
+                labels.append(label)
+                groups.append(f"{label}-{account}")
+    return texts, labels, groups
+
+
+def test_training_contexts_are_other_posts_of_the_same_author():
+    # Values 2**i (i: position within the author) make a context's sum name exactly which posts it used.
+    rng = np.random.default_rng(3)
+    sizes = {"a": 1, "b": 2, "c": 7, "d": 40, "": 5}
+    authors = np.array([a for a, n in sizes.items() for _ in range(n)], dtype=object)
+    position = np.concatenate([np.arange(n) for n in sizes.values()])
+    order = rng.permutation(len(authors))
+    authors, position = authors[order], position[order]
+    values = 2.0 ** position
+    mean, count = _sampled_others(values, authors, np.random.default_rng(0))
+    allowed = {s for s in CONTEXT_SIZES if s is not None}
+    for i in range(len(values)):
+        n = sizes[authors[i]]
+        if authors[i] == "" or n == 1:
+            assert count[i] == 0 and mean[i] == 0, i
+            continue
+        k = int(count[i])
+        assert 1 <= k <= n - 1 and (k in allowed or k == n - 1), (i, k)
+        used = int(round(mean[i] * k))
+        members = [j for j in range(n) if used >> j & 1]
+        assert len(members) == k and position[i] not in members, (i, members)
+    # with every size drawn over many posts, whole-author contexts (the LOO mean) occur
+    assert (count[authors == "d"] == 39).any() and (count[authors == "d"] == 1).any()
+
+
+def test_context_leaves_out_the_post_itself_and_unknown_authors():
+    log_odds = np.array([1.0, 3.0, np.nan, 5.0, -2.0, 7.0])
+    authors = ["a", "a", "a", "b", None, "a"]
+    totals = author_totals(log_odds, authors)
+    assert totals == {"a": (11.0, 3), "b": (5.0, 1)}
+    mean, count = _others(log_odds, authors, totals)
+    assert mean.tolist() == [5.0, 4.0, 11 / 3, 0.0, 0.0, 2.0] and count.tolist() == [2, 2, 3, 0, 0, 2]
+
+
+def test_context_stage_reads_accounts_whose_posts_are_mostly_ordinary(tmp_path):
+    texts, labels, groups = mostly_ordinary_posts()
+    model = ContentClassifier(features=SMALL, epochs=10).fit(texts, labels, groups, authors=groups)
+    assert model.has_context and model.context_threshold in THRESHOLD_GRID
+    held_texts, held_labels, held_groups = mostly_ordinary_posts(accounts_per_class=6, seed=7)
+    y = np.array(held_labels)
+    X = model.vectorize([c.text for c in model.clean(held_texts)])
+    scored = model.predict_proba_in_context(X, [f"new-{g}" for g in held_groups])
+    post_flags = np.nan_to_num(scored.post_probability) >= model.decision_threshold
+    from sklearn.metrics import f1_score
+
+    alone, in_context = f1_score(y, post_flags, average="macro"), f1_score(y, scored.flagged, average="macro")
+    assert alone < 0.85 and in_context > 0.95, (alone, in_context)
+    assert scored.in_context.all() and (scored.others == 29).all()
+    # Posts without an author, or whose author has no other post, are scored alone.
+    lone = model.predict_proba_in_context(X[:3], [None, "x", "y"])
+    assert not lone.in_context.any() and np.allclose(lone.probability, lone.post_probability)
+    assert (lone.threshold == model.decision_threshold).all()
+    # Scores in batches with the authors' totals equal one batch of everything.
+    log_odds = model.log_odds(held_texts)
+    authors = [f"new-{g}" for g in held_groups]
+    totals = author_totals(log_odds, authors)
+    half = len(held_texts) // 2
+    parts = [model.score(held_texts[a:b], explain=False, authors=authors[a:b], totals=totals) for a, b in ((0, half), (half, None))]
+    whole = model.score(held_texts, explain=False, authors=authors)
+    assert [s.probability for s in parts[0] + parts[1]] == pytest.approx([s.probability for s in whole])
+    # The evidence of a flagged in-context score says what the author's other posts did.
+    flagged = next(s for s, label in zip(whole, held_labels) if s.flagged and label == 1 and s.author_posts)
+    flagged = model.score([held_texts[whole.index(flagged)]], authors=[authors[whole.index(flagged)]], totals=totals)[0]
+    assert flagged.evidence[0].signal == "content_author_context" and "other posts" in flagged.evidence[0].description
+    # The context stage is saved and loaded with the model and is part of its version.
+    model.save(tmp_path / "m")
+    loaded = ContentClassifier.load(tmp_path / "m")
+    assert loaded.context_ == pytest.approx(model.context_) and loaded.version_ == model.version_
+    assert np.allclose(loaded.predict_proba_in_context(X, authors).probability, model.predict_proba_in_context(X, authors).probability)
+    without = ContentClassifier(features=SMALL, epochs=10).fit(texts, labels, groups)
+    assert not without.has_context and without.version_ != model.version_
+    without.save(tmp_path / "plain")
+    plain = ContentClassifier.load(tmp_path / "plain")
+    assert not plain.has_context and not plain.predict_proba_in_context(X, authors).in_context.any()
+
+
+def test_cli_classify_scores_in_context_unless_told_not_to(tmp_path):
+    texts, labels, groups = mostly_ordinary_posts()
+    ContentClassifier(features=SMALL, epochs=10).fit(texts, labels, groups, authors=groups).save(tmp_path / "m")
+    held_texts, _, held_groups = mostly_ordinary_posts(accounts_per_class=2, posts_per_account=5, seed=5)
+    lines = [json.dumps({"id": f"p{i}", "account_id": g, "text": t}) for i, (t, g) in enumerate(zip(held_texts, held_groups))]
+    lines.insert(3, "not json")
+    (tmp_path / "posts.jsonl").write_text("\n".join(lines) + "\n")
+    result = _cli("classify", "--model", tmp_path / "m", tmp_path / "posts.jsonl", "-f", "jsonl")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 20 and all(row["author_posts"] == 4 for row in rows)
+    assert " ".join(result.stderr.split()).count("posts.jsonl:4: not JSON") == 1  # two passes, one report
+    alone = _cli("classify", "--model", tmp_path / "m", tmp_path / "posts.jsonl", "-f", "jsonl", "--no-context")
+    rows_alone = [json.loads(line) for line in alone.stdout.splitlines()]
+    assert all(row["author_posts"] == 0 and row["probability"] == row["post_probability"] for row in rows_alone)
+    assert [r["post_probability"] for r in rows] == [r["post_probability"] for r in rows_alone]
+    piped = _cli("classify", "--model", tmp_path / "m", "-", "-f", "jsonl", input=(tmp_path / "posts.jsonl").read_text())
+    assert piped.exit_code == 0 and [json.loads(line) for line in piped.stdout.splitlines()] == rows
+    assert " ".join(piped.stderr.split()).count("<stdin>:4: not JSON") == 1
+
+
 # --- the real data sets --------------------------------------------------------------------------------
 
 
@@ -463,9 +589,18 @@ def test_trained_on_a_real_subset_it_separates_held_out_accounts(real_posts, tmp
     from sklearn.metrics import f1_score
 
     y_test = y[test]
-    assert f1_score(y_test, flags, average="macro") > 0.75
+    alone = f1_score(y_test, flags, average="macro")
+    assert alone > 0.75
     hard = np.array([posts.sets[i] == "osact" and any(t.startswith("HS") or t == "VIO" for t in posts.tags[i]) for i in test])
     assert flags[hard].mean() < 0.02
+    # In context of their authors' other held-out posts the account-level labels are far easier
+    # to meet; OSACT posts have no authors and keep their post-alone verdicts.
+    authors = np.asarray(posts.authors, dtype=object)
+    in_context = ContentClassifier().fit_vectors(X[train], y[train], np.asarray(posts.groups)[train], list(authors[train]))
+    scored = in_context.predict_proba_in_context(X[test], list(authors[test]))
+    assert np.allclose(np.nan_to_num(scored.post_probability), np.nan_to_num(p))  # the same linear model
+    assert f1_score(y_test, scored.flagged, average="macro") > alone + 0.03
+    assert (scored.flagged[hard] == flags[hard]).all()
     # The saved files hold no training text: frequent positive phrases appear nowhere in them,
     # neither in the file bytes nor in the decompressed arrays.
     weights, meta = model.save(tmp_path / "real", {"note": "subset"})

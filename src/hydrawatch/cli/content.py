@@ -25,7 +25,8 @@ ModelOption = Annotated[
                  "the path without suffix). Default: the one shipped in the package.", show_default=False),
 ]
 
-CLASSIFY_COLUMNS = ["post_id", "account_id", "probability", "flagged", "skipped", "evidence", "model_version", "threshold"]
+CLASSIFY_COLUMNS = ["post_id", "account_id", "probability", "flagged", "skipped", "evidence", "post_probability", "author_posts",
+                    "model_version", "threshold"]
 #: Posts read and scored at a time when streaming from a store or file.
 CHUNK = 10_000
 #: Bad JSONL lines listed on stderr (the rest are counted).
@@ -59,10 +60,17 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         flagged_only: Annotated[bool, typer.Option("--flagged-only", help="Print flagged posts only.")] = False,
         evidence: Annotated[int, typer.Option(help="Words listed as evidence per post.")] = 3,
         explain_all: Annotated[bool, typer.Option("--explain-all", help="Evidence for every scored post, not only flagged ones (slower).")] = False,
+        context: Annotated[bool, typer.Option("--context/--no-context", help="Score each post in context of its author's other "
+                                              "posts in the input (two passes over it); --no-context scores every post alone.")] = True,
         fmt: FormatOption = OutputFormat.table,
     ) -> None:
         """Score posts as propaganda/support content (Arabic, English, mixed), with the words
-        behind each score. A probability is a reason for a person to look, never a verdict."""
+        behind each score. A probability is a reason for a person to look, never a verdict.
+
+        Posts with a known author (the store's posts; JSONL lines with `account_id`) are scored
+        in context of that author's other posts: most posts of a support account are ordinary,
+        and one post alone says little. `post_probability` is the post alone; the evidence says
+        how much the author's other posts moved the score."""
         from hydrawatch.signals.content import ContentClassifier, load_default_classifier
 
         try:
@@ -73,16 +81,34 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
             if not 0.0 <= threshold <= 1.0:
                 raise _fail(ValueError(f"--threshold is a probability between 0 and 1, not {threshold}"), 2)
             classifier.threshold = threshold
-        counts = {"posts": 0, "flagged": 0, "skipped": 0}
+        counts = {"posts": 0, "flagged": 0, "skipped": 0, "in_context": 0}
         problems: list[str] = []
+        use_context = context and classifier.has_context and not text
+        spooled = _Spooled() if use_context and files and any(str(f) == "-" for f in files) else None
+        inputs = _inputs(files, spooled)
 
         def rows() -> Iterator[dict]:
-            for batch in _batches(files, text, db, problems):
-                scores = classifier.score([t for _, _, t in batch], explain=True if explain_all else "flagged", evidence_terms=evidence)
-                for (post_id, account_id, _), score in zip(batch, scores):
+            totals: dict[str, tuple[float, int]] | None = None
+            first_pass: list = []  # each batch's log-odds, so the second pass does not hash again
+            if use_context:
+                from hydrawatch.signals.content import author_totals
+
+                totals = {}
+                with err.status("first pass: scoring every post to learn each author's typical score ..."):
+                    for batch in _batches(inputs, text, db, []):  # bad lines are reported by the second pass
+                        first_pass.append(classifier.log_odds([t for _, _, t, _ in batch]))
+                        for author, (total, n) in author_totals(first_pass[-1], [a for *_, a in batch]).items():
+                            before = totals.get(author, (0.0, 0))
+                            totals[author] = (before[0] + total, before[1] + n)
+            for number, batch in enumerate(_batches(inputs, text, db, problems)):
+                scores = classifier.score([t for _, _, t, _ in batch], explain=True if explain_all else "flagged", evidence_terms=evidence,
+                                          authors=[a for *_, a in batch] if use_context else None, totals=totals,
+                                          log_odds=first_pass[number] if use_context else None)
+                for (post_id, account_id, _, _), score in zip(batch, scores):
                     counts["posts"] += 1
                     counts["flagged"] += score.flagged
                     counts["skipped"] += score.skipped is not None
+                    counts["in_context"] += score.author_posts > 0
                     if flagged_only and not score.flagged:
                         continue
                     described = [e.description for e in score.evidence]
@@ -93,6 +119,8 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
                         "flagged": score.flagged,
                         "skipped": score.skipped,
                         "evidence": "; ".join(described) if fmt in (OutputFormat.table, OutputFormat.csv) else described,
+                        "post_probability": None if score.post_probability is None else round(score.post_probability, 4),
+                        "author_posts": score.author_posts,
                         "model_version": score.model_version,
                         "threshold": score.threshold,
                     }
@@ -102,12 +130,22 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
             emit_rows(rows(), columns, fmt, title=f"content ({classifier.version_}, threshold {classifier.decision_threshold:g})")
         except (HydrawatchError, OSError) as exc:
             raise _fail(exc) from exc
+        finally:
+            if spooled:
+                spooled.close()
         for problem in problems[:SHOW_PROBLEMS]:
             err.print(f"[yellow]bad line[/yellow] {problem}", highlight=False, soft_wrap=True)
         if len(problems) > SHOW_PROBLEMS:
             err.print(f"  ... and {len(problems) - SHOW_PROBLEMS:,} more bad lines")
-        err.print(f"{counts['posts']:,} posts: {counts['flagged']:,} flagged at {classifier.decision_threshold:g}, "
-                  f"{counts['skipped']:,} skipped (nothing to classify)", highlight=False)
+        threshold_note = f"{classifier.decision_threshold:g}"
+        if counts["in_context"]:
+            threshold_note += f" ({classifier.context_threshold:g} in context)"
+        err.print(f"{counts['posts']:,} posts: {counts['flagged']:,} flagged at {threshold_note}, "
+                  f"{counts['skipped']:,} skipped (nothing to classify), {counts['in_context']:,} scored in context of their author's "
+                  "other posts", highlight=False)
+        if context and not classifier.has_context:
+            err.print("this model has no context stage (trained without authors): every post was scored alone; "
+                      "retrain with `hydrawatch train content`", highlight=False)
 
     @train_app.command("content")
     def train_content(
@@ -167,17 +205,29 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         summary = report.summary()
         first = ["macro_f1", "macro_f1_scored_only", "recall", "recall:latin", "recall:arabic", f"fpr:{HARD_LABEL}",
                  "fpr:all_negatives", "fpr:osact", "fpr:lhsab", "fpr:ira", "roc_auc", "average_precision", "brier"]
-        order = first + sorted(k for k in summary if k not in first)
-        emit_rows([{"metric": k, "mean": summary[k]["mean"], "sd": summary[k]["sd"]} for k in order if k in summary],
-                  ["metric", "mean", "sd"], fmt, title=f"held-out accounts: {folds} folds x {len(seed_list)} seeds (mean, sd over folds)")
+        plain = [k for k in summary if not k.startswith("in_context")]
+        order = first + sorted(k for k in plain if k not in first)
+        metric_rows = []
+        for k in order:
+            if k not in summary:
+                continue
+            context = summary.get(f"in_context:{k}")
+            metric_rows.append({"metric": k, "post alone": summary[k]["mean"], "sd": summary[k]["sd"],
+                                "in context": None if context is None else context["mean"], "sd ": None if context is None else context["sd"]})
+        emit_rows(metric_rows, ["metric", "post alone", "sd", "in context", "sd "], fmt,
+                  title=f"held-out accounts: {folds} folds x {len(seed_list)} seeds (mean, sd over folds); "
+                  "in context: scored with the author's other held-out posts (pro-IS and IRA posts; OSACT and L-HSAB have no authors)")
         pooled_rows = []
         for name in report.pooled[0]:
             if name == "seed":
                 continue
             flagged = sum(p[name]["flagged"] for p in report.pooled)
+            in_context = sum(p[name]["flagged_in_context"] for p in report.pooled)
             posts = sum(p[name]["posts"] for p in report.pooled)
-            pooled_rows.append({"posts": name, "flagged": flagged, "held_out": posts, "rate": flagged / posts if posts else None})
-        emit_rows(pooled_rows, ["posts", "flagged", "held_out", "rate"], fmt, title="pooled over folds and seeds (each post held out once per seed)")
+            pooled_rows.append({"posts": name, "held_out": posts, "flagged": flagged, "rate": flagged / posts if posts else None,
+                                "flagged in context": in_context, "rate in context": in_context / posts if posts else None})
+        emit_rows(pooled_rows, ["posts", "held_out", "flagged", "rate", "flagged in context", "rate in context"], fmt,
+                  title="pooled over folds and seeds (each post held out once per seed)")
         emit_rows(report.thresholds, list(report.thresholds[0]), fmt, title="other thresholds (pooled, mean over seeds)")
         emit_rows(report.accounts, list(report.accounts[0]), fmt, title="accounts (mean probability of held-out posts; real accounts only)")
         dedup = report.data["deduplication"]
@@ -185,27 +235,50 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
                   f"{dedup['clusters_with_both_labels']} texts occur with both labels", highlight=False)
 
 
-def _batches(files: list[Path] | None, texts: list[str] | None, db: Path | None, problems: list[str]) -> Iterator[list[tuple]]:
-    """(post_id, account_id, text) in chunks, from --text, JSONL files/stdin, or the store."""
+class _Spooled:
+    """Standard input copied to a temporary file, so that it can be read twice (first pass:
+    each author's typical score; second pass: the scores)."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(prefix="hydrawatch-stdin-", suffix=".jsonl", delete=False) as out:
+            for chunk in iter(lambda: sys.stdin.buffer.read(1 << 20), b""):
+                out.write(chunk)
+        self.path = Path(out.name)
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _inputs(files: list[Path] | None, spooled: _Spooled | None) -> list[tuple[Path, str]] | None:
+    """(file to read, name in reports) for each input; `-` is stdin, or its spooled copy."""
+    if not files:
+        return None
+    return [((spooled.path if spooled else path), "<stdin>") if str(path) == "-" else (path, str(path)) for path in files]
+
+
+def _batches(files: list[tuple[Path, str]] | None, texts: list[str] | None, db: Path | None, problems: list[str]) -> Iterator[list[tuple]]:
+    """(post_id, account_id, text, author) in chunks, from --text, JSONL files/stdin, or the
+    store. ``author`` keys the account across platforms (None: unknown)."""
     if texts:
-        yield [(f"text-{i + 1}", None, t) for i, t in enumerate(texts)]
+        yield [(f"text-{i + 1}", None, t, None) for i, t in enumerate(texts)]
         return
     if files:
-        for path in files:
-            yield from _jsonl_batches(path, problems)
+        for path, name in files:
+            yield from _jsonl_batches(path, name, problems)
         return
     from hydrawatch.store.duck import Store
 
     with Store(db, read_only=True) as store:
-        cursor = store.con.execute("SELECT post_id, account_id, text FROM posts ORDER BY platform, post_id")
+        cursor = store.con.execute("SELECT post_id, account_id, text, platform || ':' || account_id FROM posts ORDER BY platform, post_id")
         while batch := cursor.fetchmany(CHUNK):
             yield batch
 
 
-def _jsonl_batches(path: Path, problems: list[str]) -> Iterator[list[tuple]]:
+def _jsonl_batches(path: Path, name: str, problems: list[str]) -> Iterator[list[tuple]]:
     import orjson
 
-    name = "<stdin>" if str(path) == "-" else str(path)
     stream = sys.stdin.buffer if str(path) == "-" else path.open("rb")
     try:
         batch: list[tuple] = []
@@ -222,7 +295,8 @@ def _jsonl_batches(path: Path, problems: list[str]) -> Iterator[list[tuple]]:
                 continue
             post_id = record.get("post_id", record.get("id", f"{name}:{line_number}"))
             account_id = record.get("account_id", record.get("author_id"))
-            batch.append((str(post_id), None if account_id is None else str(account_id), record["text"]))
+            account = None if account_id is None else str(account_id)
+            batch.append((str(post_id), account, record["text"], account))
             if len(batch) >= CHUNK:
                 yield batch
                 batch = []

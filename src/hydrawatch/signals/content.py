@@ -19,6 +19,21 @@ threshold, the model version and threshold (provenance), and the words and n-gra
 the score up or down. Hashed features cannot be turned back into text, so the evidence re-reads
 the post: it lists the post's own n-grams, each with its weight in the model.
 
+In context of the author
+------------------------
+The data's labels belong to accounts, not posts: every post of a support account counts as
+support, and about a third of them are ordinary (sport, greetings, other news) with nothing in
+their text to tell. A post is therefore also scored *in context*
+(:meth:`ContentClassifier.predict_proba_in_context`): a small second stage, a logistic
+regression on the post's own log-odds, the mean log-odds of the author's *other* posts weighed
+by ``n / (n + context_prior)`` (n other posts), and that weight. It is fitted in :meth:`fit` on
+out-of-fold log-odds of the training accounts, where each post's context is drawn from a
+random number of its author's other posts (:data:`CONTEXT_SIZES`: one to all), so it is right
+for a new account with two posts as for an old one with hundreds. Posts without a known author,
+and authors with no other scored post, keep the post-alone probability and threshold. The
+post-alone score stays available (``post_probability``) and is what ``classify --no-context``
+prints; the evidence of an in-context score says how much the author's other posts moved it.
+
 Bad input never raises: an empty post, one of only emoji, links or digits is *skipped* with the
 reason; a 100 KB post is cut (:class:`FeatureConfig.max_chars`) and the evidence says so.
 
@@ -44,7 +59,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
+from scipy.special import expit, logit
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import StratifiedGroupKFold
 
@@ -57,7 +72,9 @@ from .content_features import CLEANING_VERSION, CleanPost, FeatureConfig, NgramH
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "CONTEXT_SIZES",
     "DEFAULT_THRESHOLD",
+    "InContext",
     "THRESHOLD_GRID",
     "MODEL_VERSION",
     "SIGNAL",
@@ -65,6 +82,7 @@ __all__ = [
     "best_threshold",
     "ContentScore",
     "FeatureConfig",
+    "author_totals",
     "default_model_path",
     "load_default_classifier",
 ]
@@ -78,6 +96,10 @@ MODEL_VERSION = "content-ngram-1"
 DEFAULT_THRESHOLD = 0.5
 #: Candidate thresholds for :meth:`ContentClassifier.fit` to choose from.
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
+#: Signal name of the evidence line saying how the author's other posts moved a score.
+CONTEXT_SIGNAL = "content_author_context"
+#: Numbers of the author's other posts a training post's context is drawn from (None: all).
+CONTEXT_SIZES: tuple[int | None, ...] = (1, 2, 3, 5, 10, 20, 50, None)
 #: Posts are vectorised in batches of this many: big enough to amortise numpy calls, small
 #: enough to stay in cache.
 BATCH = 2048
@@ -100,6 +122,8 @@ class ContentScore:
     truncated: bool = False
     evidence: tuple[Evidence, ...] = ()
     signal: str = SIGNAL
+    post_probability: float | None = None  # the post alone (equal to probability without context)
+    author_posts: int = 0  # the author's other scored posts the score used (0: post alone)
 
     def as_dict(self) -> dict:
         return {
@@ -107,6 +131,8 @@ class ContentScore:
             "model_version": self.model_version,
             "threshold": self.threshold,
             "probability": None if self.probability is None else round(self.probability, 4),
+            "post_probability": None if self.post_probability is None else round(self.post_probability, 4),
+            "author_posts": self.author_posts,
             "flagged": self.flagged,
             "skipped": self.skipped,
             "truncated": self.truncated,
@@ -114,6 +140,87 @@ class ContentScore:
                 {"description": e.description, "value": e.value, "contribution": e.contribution} for e in self.evidence
             ],
         }
+
+
+@dataclass(frozen=True)
+class InContext:
+    """Scores of a batch of posts in context of their authors (arrays, one entry per post).
+
+    ``probability`` is the in-context probability where ``in_context`` and the post-alone one
+    elsewhere; ``threshold`` is the one that applies to each post; NaN marks skipped posts.
+    ``others`` counts the author's other scored posts and ``others_probability`` is their mean
+    log-odds, calibrated (NaN without context).
+    """
+
+    probability: np.ndarray
+    post_probability: np.ndarray
+    threshold: np.ndarray
+    in_context: np.ndarray
+    others: np.ndarray
+    others_probability: np.ndarray
+
+    @property
+    def flagged(self) -> np.ndarray:
+        return np.where(np.isnan(self.probability), False, np.nan_to_num(self.probability) >= self.threshold)
+
+
+def author_totals(log_odds: np.ndarray, authors: Sequence[str | None]) -> dict[str, tuple[float, int]]:
+    """Sum and count of the log-odds of each known author's scored posts (NaN: skipped, None:
+    no author). Add the totals of several batches to score a stream in context."""
+    totals: dict[str, tuple[float, int]] = {}
+    for author, value in zip(authors, log_odds.tolist()):
+        if author is None or math.isnan(value):
+            continue
+        total, count = totals.get(author, (0.0, 0))
+        totals[author] = (total + value, count + 1)
+    return totals
+
+
+def _others(log_odds: np.ndarray, authors: Sequence[str | None], totals: dict[str, tuple[float, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean log-odds and number of each post's author's *other* scored posts (the post's own
+    score is taken out of its author's total; 0 and 0 without an author)."""
+    mean = np.zeros(len(log_odds))
+    count = np.zeros(len(log_odds))
+    for i, (author, value) in enumerate(zip(authors, log_odds.tolist())):
+        if author is None or author not in totals:
+            continue
+        total, n = totals[author]
+        if not math.isnan(value):
+            total, n = total - value, n - 1
+        if n > 0:
+            mean[i], count[i] = total / n, n
+    return mean, count
+
+
+def _sampled_others(log_odds: np.ndarray, authors: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Training contexts: for each post of a known author, the mean log-odds of k of the
+    author's other posts, k drawn from :data:`CONTEXT_SIZES`. Vectorised: the author's posts
+    are shuffled and a post's k others are the k that follow it in that cyclic order."""
+    known = np.flatnonzero(authors != "")
+    order = known[np.lexsort((rng.random(len(known)), authors[known]))]
+    keys = authors[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    start_of = np.repeat(starts, sizes)
+    size_of = np.repeat(sizes, sizes)
+    position = np.arange(len(order)) - start_of
+    choice = rng.integers(len(CONTEXT_SIZES), size=len(order))
+    wanted = np.array([size if size is not None else 1 << 30 for size in CONTEXT_SIZES])[choice]
+    k = np.minimum(wanted, size_of - 1)
+    values = log_odds[order]
+    mean = np.zeros(len(log_odds))
+    count = np.zeros(len(log_odds))
+    if len(order) == 0:
+        return mean, count
+    # cumulative sums over each author's posts taken twice, so "the k after me" never wraps
+    doubled = np.concatenate([np.r_[0.0, np.cumsum(np.concatenate([values[a:a + n], values[a:a + n]]))] for a, n in zip(starts, sizes)])
+    offsets = np.repeat(np.r_[0, np.cumsum(2 * sizes + 1)[:-1]], sizes)
+    first = offsets + position + 1
+    sums = doubled[first + k] - doubled[first]
+    has = k > 0
+    mean[order[has]] = sums[has] / k[has]
+    count[order[has]] = k[has]
+    return mean, count
 
 
 class ContentClassifier:
@@ -140,12 +247,16 @@ class ContentClassifier:
         did not see. It is learned from training data only (``threshold_``), never from the data
         a model is evaluated on. Label noise makes this matter: many posts of support accounts are
         ordinary, so the calibrated probability of a typical support post is well below 0.5 and
-        0.5 trades recall away for little precision.
+        0.5 trades recall away for little precision. A set threshold applies to in-context
+        scores too.
+    context_prior:
+        Pseudo-posts of no information an author's mean is weighed against: n other posts
+        count n / (n + context_prior).
     """
 
     def __init__(self, features: FeatureConfig = FeatureConfig(), alpha: float = 2e-6, epochs: int = 15,
                  class_weight: str | None = "balanced", calibration_folds: int = 3,
-                 threshold: float | None = None, random_state: int = 0):
+                 threshold: float | None = None, random_state: int = 0, context_prior: float = 5.0):
         self.features = features
         self.alpha = alpha
         self.epochs = epochs
@@ -153,6 +264,7 @@ class ContentClassifier:
         self.calibration_folds = calibration_folds
         self.threshold = threshold
         self.random_state = random_state
+        self.context_prior = context_prior
 
     @property
     def decision_threshold(self) -> float:
@@ -163,6 +275,19 @@ class ContentClassifier:
         if chosen is None:
             raise ConfigError("this classifier has no threshold yet: fit it, load a trained one, or pass threshold=")
         return chosen
+
+    @property
+    def context_threshold(self) -> float:
+        """The threshold of in-context scores: ``threshold`` when set, else the one :meth:`fit`
+        chose for them."""
+        if self.threshold is not None:
+            return float(self.threshold)
+        return float(self.context_threshold_)
+
+    @property
+    def has_context(self) -> bool:
+        """Whether this model has a context stage (models trained without authors do not)."""
+        return getattr(self, "context_", None) is not None
 
     # --- vectors -------------------------------------------------------------------------------
 
@@ -197,18 +322,23 @@ class ContentClassifier:
             random_state=self.random_state,
         )
 
-    def fit(self, texts: Sequence[str], y: Sequence[int], groups: Sequence[str] | None = None) -> ContentClassifier:
+    def fit(self, texts: Sequence[str], y: Sequence[int], groups: Sequence[str] | None = None,
+            authors: Sequence[str | None] | None = None) -> ContentClassifier:
         """Fit on raw posts. ``groups`` (the account of each post) keep the calibration honest:
-        it is fitted on log-odds of accounts the model did not see."""
+        it is fitted on log-odds of accounts the model did not see. ``authors`` (None where not
+        known) train the context stage; every post of an author must be in one group."""
         clean_texts = [c.text for c in self.clean(texts)]
-        return self.fit_vectors(self.vectorize(clean_texts), y, groups)
+        return self.fit_vectors(self.vectorize(clean_texts), y, groups, authors)
 
-    def fit_vectors(self, X: sp.csr_matrix, y: Sequence[int], groups: Sequence[str] | None = None) -> ContentClassifier:
+    def fit_vectors(self, X: sp.csr_matrix, y: Sequence[int], groups: Sequence[str] | None = None,
+                    authors: Sequence[str | None] | None = None) -> ContentClassifier:
         """Fit on vectors from :meth:`vectorize`. Rows with no features (skipped posts) are
         left out: the model never scores them."""
         y = np.asarray(y, dtype=np.int8)
         if X.shape != (len(y), self.features.n_features):
             raise ConfigError(f"expected {len(y)} rows of {self.features.n_features} features, got {X.shape}")
+        if authors is not None and len(authors) != len(y):
+            raise ConfigError(f"expected {len(y)} authors (None where unknown), got {len(authors)}")
         usable = np.diff(X.indptr) > 0
         X, y = X[usable], y[usable]
         groups_array = np.asarray(groups)[usable] if groups is not None else np.arange(len(y))
@@ -223,6 +353,11 @@ class ContentClassifier:
         platt = LogisticRegression(C=1e4).fit(out_of_fold.reshape(-1, 1), y)
         self.calibration_ = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
         self.threshold_ = best_threshold(y, self._calibrate(out_of_fold))
+        self.context_ = None
+        self.context_threshold_ = self.threshold_
+        if authors is not None:
+            known = np.array(["" if a is None else str(a) for a in authors], dtype=object)[usable]
+            self._fit_context(out_of_fold, y, known)
         linear = self._linear().fit(X, y)
         self.coef_ = linear.coef_.ravel().astype(np.float32)
         self.intercept_ = float(linear.intercept_[0])
@@ -232,8 +367,31 @@ class ContentClassifier:
         self._set_version()
         return self
 
+    def _fit_context(self, out_of_fold: np.ndarray, y: np.ndarray, authors: np.ndarray) -> None:
+        """The context stage, on out-of-fold log-odds (the calibration folds hold whole groups,
+        so a post and its author's other posts were scored by a model that saw none of them).
+        Left out (``context_`` None) when too few posts of either class have a context."""
+        mean, count = _sampled_others(out_of_fold, authors, np.random.default_rng(self.random_state))
+        has = count > 0
+        if min(int(y[has].sum()), int((1 - y[has]).sum())) < 10:
+            log.info("no context stage: too few posts of known authors in one of the classes")
+            return
+        features = self._context_features(out_of_fold[has], mean[has], count[has])
+        stage = LogisticRegression(C=1e4).fit(features, y[has])
+        self.context_ = (*(float(c) for c in stage.coef_.ravel()), float(stage.intercept_[0]))
+        self.context_threshold_ = best_threshold(y[has], self._context_probability(features))
+
+    def _context_features(self, log_odds: np.ndarray, mean_others: np.ndarray, others: np.ndarray) -> np.ndarray:
+        weight = others / (others + self.context_prior)
+        return np.column_stack([log_odds, mean_others * weight, weight])
+
+    def _context_probability(self, features: np.ndarray) -> np.ndarray:
+        *weights, intercept = self.context_
+        return expit(features @ np.asarray(weights) + intercept)
+
     def _set_version(self) -> None:
-        digest = hashlib.sha256(self.coef_.tobytes() + np.float64(self.intercept_).tobytes()).hexdigest()
+        context = np.asarray(self.context_ if self.has_context else [], dtype=np.float64).tobytes()
+        digest = hashlib.sha256(self.coef_.tobytes() + np.float64(self.intercept_).tobytes() + context).hexdigest()
         self.version_ = f"{MODEL_VERSION}+{digest[:10]}"
 
     # --- scoring -----------------------------------------------------------------------------------
@@ -252,34 +410,93 @@ class ContentClassifier:
         p[np.diff(X.indptr) == 0] = np.nan
         return np.column_stack([1.0 - p, p])
 
+    def predict_proba_in_context(self, X: sp.csr_matrix, authors: Sequence[str | None],
+                                 totals: dict[str, tuple[float, int]] | None = None) -> InContext:
+        """Probabilities of posts in context of their authors' other posts (see the module
+        docstring). ``totals`` (:func:`author_totals`) hold every post of the authors when the
+        posts come in several batches; by default they are this batch's."""
+        log_odds = self.decision_function_vectors(X)
+        log_odds[np.diff(X.indptr) == 0] = np.nan
+        return self.in_context(log_odds, authors, totals)
+
+    def in_context(self, log_odds: np.ndarray, authors: Sequence[str | None],
+                   totals: dict[str, tuple[float, int]] | None = None) -> InContext:
+        """:meth:`predict_proba_in_context` from log-odds already computed (:meth:`log_odds`;
+        NaN for skipped posts), so that a stream read twice is hashed once."""
+        if len(authors) != len(log_odds):
+            raise ConfigError(f"expected {len(log_odds)} authors (None where unknown), got {len(authors)}")
+        post = self._calibrate(log_odds)
+        n = len(log_odds)
+        if not self.has_context or all(author is None for author in authors):
+            return InContext(post, post, np.full(n, self.decision_threshold), np.zeros(n, dtype=bool), np.zeros(n), np.full(n, np.nan))
+        mean, others = _others(log_odds, authors, totals if totals is not None else author_totals(log_odds, authors))
+        in_context = (others > 0) & ~np.isnan(log_odds)
+        probability = post.copy()
+        if in_context.any():
+            features = self._context_features(log_odds[in_context], mean[in_context], others[in_context])
+            probability[in_context] = self._context_probability(features)
+        threshold = np.where(in_context, self.context_threshold, self.decision_threshold)
+        others_probability = np.where(in_context, self._calibrate(mean), np.nan)
+        return InContext(probability, post, threshold, in_context, np.where(in_context, others, 0), others_probability)
+
     def predict_proba(self, texts: Sequence[str | None]) -> np.ndarray:
         """Calibrated probabilities of raw posts, shape (n, 2). A post with nothing to classify
         gets NaN in both columns; :meth:`score` says why."""
         return self.predict_proba_vectors(self.vectorize([c.text for c in self.clean(texts)]))
+
+    def log_odds(self, texts: Sequence[str | None]) -> np.ndarray:
+        """Uncalibrated log-odds of raw posts, NaN for skipped ones: what :func:`author_totals`
+        adds up in a first pass over a stream scored in context."""
+        X = self.vectorize([c.text for c in self.clean(texts)])
+        values = self.decision_function_vectors(X)
+        values[np.diff(X.indptr) == 0] = np.nan
+        return values
 
     def predict(self, texts: Sequence[str | None]) -> np.ndarray:
         """1 for posts flagged at the threshold, 0 otherwise (skipped posts included)."""
         p = self.predict_proba(texts)[:, 1]
         return np.where(np.isnan(p), 0, p >= self.decision_threshold).astype(np.int8)
 
-    def score(self, texts: Sequence[str | None], explain: bool | str = "flagged", evidence_terms: int = 3) -> list[ContentScore]:
+    def score(self, texts: Sequence[str | None], explain: bool | str = "flagged", evidence_terms: int = 3,
+              authors: Sequence[str | None] | None = None, totals: dict[str, tuple[float, int]] | None = None,
+              log_odds: np.ndarray | None = None) -> list[ContentScore]:
         """Verdicts with provenance. ``explain``: True for every scored post, ``"flagged"`` for
         posts at or above the threshold only (explaining is ~100x slower than scoring), False
-        for none."""
+        for none. With ``authors`` (None where unknown) posts are scored in context of their
+        authors' other posts (this batch's, or all of ``totals``); without, each post alone.
+        ``log_odds``: these posts' :meth:`log_odds` when a first pass computed them already."""
         cleaned = self.clean(texts)
-        threshold = self.decision_threshold
-        probabilities = self.predict_proba_vectors(self.vectorize([c.text for c in cleaned]))[:, 1]
+        if log_odds is None:
+            X = self.vectorize([c.text for c in cleaned])
+            log_odds = self.decision_function_vectors(X)
+            log_odds[np.diff(X.indptr) == 0] = np.nan
+        if authors is None:
+            authors = [None] * len(cleaned)
+        scored = self.in_context(log_odds, authors, totals)
         scores = []
-        for post, p in zip(cleaned, probabilities):
+        for i, post in enumerate(cleaned):
+            p, threshold = float(scored.probability[i]), float(scored.threshold[i])
             if post.skip_reason or math.isnan(p):
-                scores.append(ContentScore(None, False, threshold, self.version_, skipped=post.skip_reason or "no features", truncated=post.truncated))
+                scores.append(ContentScore(None, False, self.decision_threshold, self.version_, skipped=post.skip_reason or "no features",
+                                           truncated=post.truncated))
                 continue
             flagged = bool(p >= threshold)
-            evidence: tuple[Evidence, ...] = ()
+            evidence: list[Evidence] = []
             if explain is True or (explain == "flagged" and flagged):
-                evidence = tuple(self.explain(post, evidence_terms))
-            scores.append(ContentScore(float(p), flagged, threshold, self.version_, truncated=post.truncated, evidence=evidence))
+                if scored.in_context[i]:
+                    evidence.append(self._context_evidence(p, float(scored.post_probability[i]), int(scored.others[i]),
+                                                           float(scored.others_probability[i])))
+                evidence.extend(self.explain(post, evidence_terms))
+            scores.append(ContentScore(p, flagged, threshold, self.version_, truncated=post.truncated, evidence=tuple(evidence),
+                                       post_probability=float(scored.post_probability[i]), author_posts=int(scored.others[i])))
         return scores
+
+    @staticmethod
+    def _context_evidence(p: float, post_p: float, others: int, others_p: float) -> Evidence:
+        change = float(logit(min(max(p, 1e-9), 1 - 1e-9)) - logit(min(max(post_p, 1e-9), 1 - 1e-9)))
+        way = "raised" if change >= 0 else "lowered"
+        return Evidence(CONTEXT_SIGNAL, f"the author's {others:,} other posts (typical score {others_p:.2f}) {way} this post's "
+                        f"score from {post_p:.2f} to {p:.2f} ({change:+.2f} log-odds)", others, round(change, 4))
 
     # --- evidence -------------------------------------------------------------------------------
 
@@ -361,9 +578,15 @@ class ContentClassifier:
             "signal": SIGNAL,
             "cleaning": CLEANING_VERSION,
             "features": asdict(self.features),
-            "params": {k: getattr(self, k) for k in ("alpha", "epochs", "class_weight", "calibration_folds", "threshold", "random_state")},
+            "params": {k: getattr(self, k) for k in ("alpha", "epochs", "class_weight", "calibration_folds", "threshold", "random_state",
+                                                     "context_prior")},
             "calibration": {"slope": self.calibration_[0], "intercept": self.calibration_[1]},
             "threshold_chosen": self.threshold_,
+            "context": None if not self.has_context else {
+                "weights": {"post_log_odds": self.context_[0], "others_mean_x_weight": self.context_[1], "weight": self.context_[2]},
+                "intercept": self.context_[3],
+                "threshold_chosen": self.context_threshold_,
+            },
             "weights_file": weights.name,
             "weights_sha256": hashlib.sha256(weights.read_bytes()).hexdigest(),
             "n_train_posts": self.n_train_posts_,
@@ -396,12 +619,21 @@ class ContentClassifier:
                 model.coef_ = np.asarray(arrays["coef"], dtype=np.float32)
                 model.intercept_ = float(arrays["intercept"][0])
             slope, intercept = payload["calibration"]["slope"], payload["calibration"]["intercept"]
+            context = payload.get("context")
+            if context is not None:
+                w = context["weights"]
+                model.context_ = (float(w["post_log_odds"]), float(w["others_mean_x_weight"]), float(w["weight"]), float(context["intercept"]))
+                model.context_threshold_ = float(context["threshold_chosen"])
+            else:
+                model.context_ = None
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFileError(f"{meta} is incomplete or damaged ({exc}); retrain: hydrawatch train content") from exc
         if model.coef_.shape != (features.n_features,):
             raise ModelFileError(f"{weights} holds {model.coef_.shape} weights, {meta.name} says {features.n_features}")
         model.calibration_ = (float(slope), float(intercept))
         model.threshold_ = float(payload.get("threshold_chosen", DEFAULT_THRESHOLD))
+        if model.context_ is None:
+            model.context_threshold_ = model.threshold_
         model.n_train_posts_ = payload.get("n_train_posts", 0)
         model.n_train_positive_ = payload.get("n_train_positive", 0)
         model.trained_on_ = payload.get("trained_on", {})

@@ -78,7 +78,11 @@ class LabelledPosts:
     """Posts as parallel columns (100k posts: lists and arrays, not objects).
 
     ``tags`` are the data set's own labels of a post (``OFF``, ``HS3``, ``VIO``, ``hate``, ...)
-    for per-label false-positive rates; ``ref`` is ``file:line`` for reports.
+    for per-label false-positive rates; ``ref`` is ``file:line`` for reports. ``authors`` is the
+    post's real account where the data set names one (pro-IS and IRA posts) and None where it
+    does not (OSACT, L-HSAB): a post is scored in context of its author's other posts only when
+    the author is known (:meth:`~.content.ContentClassifier.predict_proba_in_context`); the
+    pseudo-account *groups* of those sets are for splitting and never stand in for an author.
     """
 
     texts: list[str] = field(default_factory=list)
@@ -87,23 +91,27 @@ class LabelledPosts:
     groups: list[str] = field(default_factory=list)
     tags: list[tuple[str, ...]] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
+    authors: list[str | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.texts)
 
-    def add(self, text: str, label: int, set_name: str, group: str, tags: tuple[str, ...], ref: str) -> None:
+    def add(self, text: str, label: int, set_name: str, group: str, tags: tuple[str, ...], ref: str,
+            author: str | None = None) -> None:
         self.texts.append(text)
         self.labels.append(label)
         self.sets.append(set_name)
         self.groups.append(group)
         self.tags.append(tags)
         self.refs.append(ref)
+        self.authors.append(author)
 
     def subset(self, rows: Iterable[int]) -> LabelledPosts:
         rows = list(rows)
         return LabelledPosts(
             [self.texts[i] for i in rows], [self.labels[i] for i in rows], [self.sets[i] for i in rows],
             [self.groups[i] for i in rows], [self.tags[i] for i in rows], [self.refs[i] for i in rows],
+            [self.authors[i] for i in rows],
         )
 
     @property
@@ -169,7 +177,8 @@ def read_positives(data_dir: Path, posts: LabelledPosts) -> DatasetFile:
         log.info("skipped a bad record of the positive set: %s", problem)  # file, line, reason only
     group_of = _group_accounts_by_name(names)
     for post in account_posts:
-        posts.add(post.text, 1, "isis-fanboy", "isis:" + group_of.get(post.account_id, post.account_id), (), f"{path.name}:{post.source.line}")
+        posts.add(post.text, 1, "isis-fanboy", "isis:" + group_of.get(post.account_id, post.account_id), (), f"{path.name}:{post.source.line}",
+                  "isis:" + post.account_id)
     return DatasetFile("isis-fanboy", str(path), _digest(path), len(account_posts), problems.count)
 
 
@@ -244,7 +253,7 @@ def read_ira(data_dir: Path, posts: LabelledPosts) -> DatasetFile:
                 problems += 1
                 continue
             kind = {"R": "retweet", "Q": "quote"}.get(row.get("post_type") or "", "original")
-            posts.add(text, 0, "ira", f"ira:{author.lower()}", (kind,), f"{path.name}:{row_number + 2}")
+            posts.add(text, 0, "ira", f"ira:{author.lower()}", (kind,), f"{path.name}:{row_number + 2}", f"ira:{author.lower()}")
             rows += 1
     return DatasetFile("ira", str(path), _digest(path), rows, problems)
 
@@ -348,6 +357,6 @@ def train_on_real_data(data_dir: Path | None = None, classifier=None):
 
     classifier = classifier or ContentClassifier()
     posts, clean_texts, files, dedup = prepared_posts(data_dir, classifier.features.max_chars)
-    classifier.fit_vectors(classifier.vectorize(clean_texts), posts.labels, posts.groups)
+    classifier.fit_vectors(classifier.vectorize(clean_texts), posts.labels, posts.groups, posts.authors)
     classifier.trained_on_ = describe_data(files, dedup, posts)
     return classifier

@@ -23,6 +23,12 @@ flagged*: a missed positive and a correct negative, as in use. Metrics:
 * ``roc_auc`` and ``average_precision`` of the probabilities;
 * ``brier`` score, and reliability bins pooled over folds;
 * ``thresholds``: the same pooled numbers at other thresholds, to choose one knowingly;
+* every metric above also *in context* (keys ``in_context:...``): each held-out post scored
+  with its author's other held-out posts
+  (:meth:`~.content.ContentClassifier.predict_proba_in_context`; the author's posts are all on
+  the test side, since folds hold whole accounts). Only the pro-IS and IRA posts have real
+  authors; OSACT and L-HSAB posts are scored alone in both views, so their false-positive rates
+  are the same in both;
 * ``accounts``: a *secondary* view for the sets with real accounts (pro-IS groups and IRA
   authors): an account counts as flagged when the mean probability of its held-out scored posts
   reaches the threshold. Posts of support accounts are often ordinary (news, greetings), so a
@@ -131,6 +137,7 @@ def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: 
     classifier; vectors are computed once (hashing is stateless, so this is not a leak)."""
     y = posts.y
     groups = np.asarray(posts.groups)
+    authors = np.asarray(posts.authors, dtype=object)
     vectorizer = make_classifier(0)
     X = vectorizer.vectorize(list(clean_texts))
     scripts = np.array([script_of(t) for t in clean_texts])
@@ -144,44 +151,40 @@ def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: 
     threshold = float("nan")
     for seed in seeds:
         flags_all = np.zeros(len(y), dtype=bool)
+        flags_context_all = np.zeros(len(y), dtype=bool)
         p_all = np.full(len(y), np.nan)
         splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
         for fold, (train, test) in enumerate(splitter.split(X, y, groups)):
             if progress:
                 progress(f"seed {seed}, fold {fold + 1}/{folds}")
-            model = make_classifier(seed).fit_vectors(X[train], y[train], groups[train])
-            p = model.predict_proba_vectors(X[test])[:, 1]
+            model = make_classifier(seed).fit_vectors(X[train], y[train], groups[train], list(authors[train]))
+            in_context = model.predict_proba_in_context(X[test], list(authors[test]))
+            p = in_context.post_probability
             scored = ~np.isnan(p)
             flags = np.zeros(len(test), dtype=bool)
             flags[scored] = p[scored] >= model.decision_threshold
             flags_all[test] = flags
+            flags_context_all[test] = in_context.flagged
             p_all[test] = p
             threshold = model.decision_threshold
             y_test = y[test]
-            p_filled = np.where(scored, p, 0.0)
             row: dict = {"seed": seed, "fold": fold, "threshold": threshold, "test_posts": int(len(test)), "test_positive": int(y_test.sum()),
-                         "test_groups": int(len(np.unique(groups[test]))), "skipped": int((~scored).sum())}
-            row["macro_f1"] = float(f1_score(y_test, flags, average="macro"))
-            row["macro_f1_scored_only"] = float(f1_score(y_test[scored], flags[scored], average="macro"))
-            row["roc_auc"] = float(roc_auc_score(y_test, p_filled))
-            row["average_precision"] = float(average_precision_score(y_test, p_filled))
-            row["brier"] = float(np.mean((p_filled[scored] - y_test[scored]) ** 2))
-            row["recall"] = _rate(flags, positives[test])
-            for script in ("latin", "arabic"):
-                row[f"recall:{script}"] = _rate(flags, positives[test] & (scripts[test] == script))
-            for kind, mask in kinds.items():
-                row[f"recall:{kind}"] = _rate(flags, positives[test] & mask[test])
-            for name, mask in masks.items():
-                row[f"fpr:{name}"] = _rate(flags, mask[test])
+                         "test_groups": int(len(np.unique(groups[test]))), "skipped": int((~scored).sum()),
+                         "in_context_threshold": model.context_threshold if model.has_context else None,
+                         "in_context_posts": int(in_context.in_context.sum())}
+            for prefix, probability, flagged in (("", p, flags), ("in_context:", in_context.probability, in_context.flagged)):
+                metrics = _fold_metrics(y_test, probability, flagged, scripts[test], {k: m[test] for k, m in kinds.items()},
+                                        {k: m[test] for k, m in masks.items()})
+                row.update({prefix + key: value for key, value in metrics.items()})
             report.per_fold.append(row)
             which = np.clip(np.digitize(p[scored], bins) - 1, 0, len(bins) - 2)
             np.add.at(reliability_sum, (which, 0), 1)
             np.add.at(reliability_sum, (which, 1), p[scored])
             np.add.at(reliability_sum, (which, 2), y_test[scored])
         pooled = {"seed": seed}
-        for name, mask in masks.items():
-            pooled[name] = {"flagged": int(flags_all[mask].sum()), "posts": int(mask.sum())}
-        pooled["positives"] = {"flagged": int(flags_all[positives].sum()), "posts": int(positives.sum())}
+        for name, mask in [*masks.items(), ("positives", positives)]:
+            pooled[name] = {"flagged": int(flags_all[mask].sum()), "flagged_in_context": int(flags_context_all[mask].sum()),
+                            "posts": int(mask.sum())}
         report.pooled.append(pooled)
         out_of_fold.append(p_all)
         report.accounts.append({"seed": seed, **_account_view(posts, p_all, threshold)})
@@ -192,6 +195,29 @@ def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: 
             report.reliability.append({"bin": f"{bins[i]:.1f}-{bins[i + 1]:.1f}", "posts": int(n),
                                        "predicted": round(p_sum / n, 4), "observed": round(pos / n, 4)})
     return report
+
+
+def _fold_metrics(y: np.ndarray, p: np.ndarray, flags: np.ndarray, scripts: np.ndarray, kinds: dict[str, np.ndarray],
+                  masks: dict[str, np.ndarray]) -> dict[str, float]:
+    """One fold's metrics of probabilities ``p`` (NaN: skipped) and their ``flags``."""
+    scored = ~np.isnan(p)
+    p_filled = np.where(scored, p, 0.0)
+    positives = y == 1
+    row = {
+        "macro_f1": float(f1_score(y, flags, average="macro")),
+        "macro_f1_scored_only": float(f1_score(y[scored], flags[scored], average="macro")),
+        "roc_auc": float(roc_auc_score(y, p_filled)),
+        "average_precision": float(average_precision_score(y, p_filled)),
+        "brier": float(np.mean((p_filled[scored] - y[scored]) ** 2)),
+        "recall": _rate(flags, positives),
+    }
+    for script in ("latin", "arabic"):
+        row[f"recall:{script}"] = _rate(flags, positives & (scripts == script))
+    for kind, mask in kinds.items():
+        row[f"recall:{kind}"] = _rate(flags, positives & mask)
+    for name, mask in masks.items():
+        row[f"fpr:{name}"] = _rate(flags, mask)
+    return row
 
 
 def _flags(p: np.ndarray, threshold: float) -> np.ndarray:
