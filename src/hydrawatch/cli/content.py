@@ -181,6 +181,9 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         folds: Annotated[int, typer.Option(help="Folds of the grouped (by account) split.")] = 5,
         seeds: Annotated[str, typer.Option(help="Comma-separated seeds; each reshuffles the accounts into folds.")] = "1,2,3",
         threshold: Annotated[float | None, typer.Option(help="Flag from this probability (default: the one each fold's classifier chooses on its own training accounts).", show_default=False)] = None,
+        context_posts: Annotated[int | None, typer.Option("--context-posts", help="Score each held-out post in context of at most this many "
+                                                          "of its author's other posts (random): accounts with few posts. Default: all.",
+                                                          show_default=False, min=1)] = None,
         fmt: FormatOption = OutputFormat.table,
     ) -> None:
         """Held-out metrics of the content classifier, split by account (never by post) after
@@ -196,7 +199,7 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
         try:
             with err.status("evaluating ...") as status:
                 report = evaluate_real_data(data, folds, seed_list, lambda seed: ContentClassifier(random_state=seed, **params),
-                                            progress=lambda message: status.update(f"evaluating: {message}"))
+                                            progress=lambda message: status.update(f"evaluating: {message}"), context_posts=context_posts)
         except HydrawatchError as exc:
             raise _fail(exc) from exc
         if fmt is not OutputFormat.table:
@@ -216,7 +219,8 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
                                 "in context": None if context is None else context["mean"], "sd ": None if context is None else context["sd"]})
         emit_rows(metric_rows, ["metric", "post alone", "sd", "in context", "sd "], fmt,
                   title=f"held-out accounts: {folds} folds x {len(seed_list)} seeds (mean, sd over folds); "
-                  "in context: scored with the author's other held-out posts (pro-IS and IRA posts; OSACT and L-HSAB have no authors)")
+                  "in context: scored with " + (f"at most {context_posts} of " if context_posts else "") +
+                  "the author's other held-out posts (pro-IS and IRA posts; OSACT and L-HSAB have no authors)")
         pooled_rows = []
         for name in report.pooled[0]:
             if name == "seed":
@@ -224,10 +228,10 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
             flagged = sum(p[name]["flagged"] for p in report.pooled)
             in_context = sum(p[name]["flagged_in_context"] for p in report.pooled)
             posts = sum(p[name]["posts"] for p in report.pooled)
-            pooled_rows.append({"posts": name, "held_out": posts, "flagged": flagged, "rate": flagged / posts if posts else None,
-                                "flagged in context": in_context, "rate in context": in_context / posts if posts else None})
-        emit_rows(pooled_rows, ["posts", "held_out", "flagged", "rate", "flagged in context", "rate in context"], fmt,
-                  title="pooled over folds and seeds (each post held out once per seed)")
+            pooled_rows.append({"posts": name, "held out": posts, "flagged": flagged, "rate": round(flagged / posts, 4) if posts else None,
+                                "in context": in_context, "rate ": round(in_context / posts, 4) if posts else None})
+        emit_rows(pooled_rows, ["posts", "held out", "flagged", "rate", "in context", "rate "], fmt,
+                  title="flagged, pooled over folds and seeds (each post held out once per seed): alone, in context")
         emit_rows(report.thresholds, list(report.thresholds[0]), fmt, title="other thresholds (pooled, mean over seeds)")
         emit_rows(report.accounts, list(report.accounts[0]), fmt, title="accounts (mean probability of held-out posts; real accounts only)")
         dedup = report.data["deduplication"]

@@ -66,7 +66,8 @@ def emit_rows(rows: Iterable[dict], columns: Sequence[str], fmt: OutputFormat, t
         out.print(table)
 
 
-def emit_object(obj: dict, fmt: OutputFormat) -> None:
+def emit_object(obj: dict, fmt: OutputFormat, title: str | None = None) -> None:
+    """One object: JSON, key/value CSV rows, or a two-column table (``title`` above it)."""
     if fmt in (OutputFormat.json, OutputFormat.jsonl):
         option = orjson.OPT_INDENT_2 if fmt is OutputFormat.json else 0
         sys.stdout.write(orjson.dumps(obj, default=str, option=option).decode() + "\n")
@@ -76,7 +77,7 @@ def emit_object(obj: dict, fmt: OutputFormat) -> None:
         for key, value in obj.items():
             writer.writerow([key, orjson.dumps(value).decode() if isinstance(value, (dict, list)) else value])
     else:
-        table = Table(show_header=False)
+        table = Table(show_header=False, title=title)
         for key, value in obj.items():
             table.add_row(str(key), str(value))
         out.print(table)

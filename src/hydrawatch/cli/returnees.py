@@ -208,7 +208,7 @@ def eval_returnees(
     false positives by kind, and calibration, on held-out worlds."""
     from hydrawatch.evasion.detect import ReturneeConfig, load_default_ranker
     from hydrawatch.evasion.ranker import ReturneeRanker
-    from hydrawatch.evaluation.returnees import WorldSpec, evaluate, prepare_world
+    from hydrawatch.evaluation.returnees import WorldSpec, evaluate, pooled, prepare_world
 
     ranker = ReturneeRanker.load(model) if model else load_default_ranker()
     cache.mkdir(parents=True, exist_ok=True)
@@ -218,10 +218,17 @@ def eval_returnees(
             world = prepare_world(WorldSpec(seed=seed, accounts=accounts, network=network, view=view), cache)
             report, _ = evaluate(world, ranker, ReturneeConfig(threshold=threshold), parents_filter=mode)
         reports.append(report.as_dict())
+    together = pooled(reports) if len(reports) > 1 else None
     if fmt is OutputFormat.table:
         for report in reports:
             reliability = report.pop("reliability")
             emit_object({k: (json.dumps(v) if isinstance(v, dict) else v) for k, v in report.items()}, fmt)
             emit_rows(reliability, ["bin", "pairs", "predicted", "observed"], fmt, title="reliability")
+        if together:
+            emit_object({k: (json.dumps({kind: round(x, 4) for kind, x in v.items()}) if isinstance(v, dict) else v) for k, v in together.items()},
+                        fmt, title=f"all {len(reports)} worlds pooled")
     else:
-        emit_object({"mode": mode, "view": view, "worlds": reports}, OutputFormat.json if fmt is OutputFormat.table else fmt)
+        payload = {"mode": mode, "view": view, "worlds": reports}
+        if together:
+            payload["pooled"] = together
+        emit_object(payload, OutputFormat.json if fmt is OutputFormat.table else fmt)

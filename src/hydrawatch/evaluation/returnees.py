@@ -213,9 +213,38 @@ class Report:
     false_positives_by_kind: dict[str, int]
     flagged: int
     reliability: list[dict] = field(default_factory=list)
+    returns_by_kind: dict[str, int] = field(default_factory=dict)
+    true_flags: int = 0
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
+
+
+def pooled(reports: list[dict]) -> dict:
+    """Several worlds' reports (:meth:`Report.as_dict`) as one: MRR over every true return of
+    every world (each world weighs by its returns), per kind likewise, detection precision and
+    recall over the pooled flags; with the lowest and highest per-world MRR beside it."""
+    returns = sum(r["true_returns"] for r in reports)
+    kinds = sorted({k for r in reports for k in r["returns_by_kind"]})
+    by_kind = {}
+    for kind in kinds:
+        n = sum(r["returns_by_kind"].get(kind, 0) for r in reports)
+        by_kind[kind] = sum(r["mrr_by_kind"].get(kind, 0.0) * r["returns_by_kind"].get(kind, 0) for r in reports) / n if n else float("nan")
+    flagged = sum(r["flagged"] for r in reports)
+    true_flags = sum(r["true_flags"] for r in reports)
+    per_world = [r["mrr"] for r in reports]
+    return {
+        "worlds": len(reports),
+        "true_returns": returns,
+        "mrr": sum(r["mrr"] * r["true_returns"] for r in reports) / returns if returns else float("nan"),
+        "mrr_by_kind": by_kind,
+        "candidate_recall": sum(r["candidate_recall"] * r["true_returns"] for r in reports) / returns if returns else float("nan"),
+        "precision": true_flags / flagged if flagged else float("nan"),
+        "recall": true_flags / returns if returns else float("nan"),
+        "mrr_lowest_world": min(per_world) if per_world else float("nan"),
+        "mrr_highest_world": max(per_world) if per_world else float("nan"),
+        "worlds_below_0.98": sum(m < 0.98 for m in per_world),
+    }
 
 
 def evaluate(world: PreparedWorld, ranker: ReturneeRanker, config: ReturneeConfig = ReturneeConfig(), parents_filter: str = "all") -> tuple[Report, ReturneeResult]:
@@ -289,6 +318,8 @@ def score(name: str, table: AccountTable, result: ReturneeResult, truth: dict, p
         false_positives_by_kind=dict(sorted(false_kinds.items())),
         flagged=len(flagged),
         reliability=reliability,
+        returns_by_kind={k: len(v) for k, v in sorted(by_kind.items())},
+        true_flags=len(true_flags),
     )
 
 

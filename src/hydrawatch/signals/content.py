@@ -192,10 +192,12 @@ def _others(log_odds: np.ndarray, authors: Sequence[str | None], totals: dict[st
     return mean, count
 
 
-def _sampled_others(log_odds: np.ndarray, authors: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Training contexts: for each post of a known author, the mean log-odds of k of the
-    author's other posts, k drawn from :data:`CONTEXT_SIZES`. Vectorised: the author's posts
-    are shuffled and a post's k others are the k that follow it in that cyclic order."""
+def _sampled_others(log_odds: np.ndarray, authors: np.ndarray, rng: np.random.Generator,
+                    context_sizes: Sequence[int | None] = CONTEXT_SIZES) -> tuple[np.ndarray, np.ndarray]:
+    """Training contexts: for each post of a known author (``""``: unknown), the mean log-odds
+    of k of the author's other posts, k drawn from ``context_sizes`` (None: all). Vectorised: the
+    author's posts are shuffled and a post's k others are the k that follow it in that cyclic
+    order."""
     known = np.flatnonzero(authors != "")
     order = known[np.lexsort((rng.random(len(known)), authors[known]))]
     keys = authors[order]
@@ -204,8 +206,8 @@ def _sampled_others(log_odds: np.ndarray, authors: np.ndarray, rng: np.random.Ge
     start_of = np.repeat(starts, sizes)
     size_of = np.repeat(sizes, sizes)
     position = np.arange(len(order)) - start_of
-    choice = rng.integers(len(CONTEXT_SIZES), size=len(order))
-    wanted = np.array([size if size is not None else 1 << 30 for size in CONTEXT_SIZES])[choice]
+    choice = rng.integers(len(context_sizes), size=len(order))
+    wanted = np.array([size if size is not None else 1 << 30 for size in context_sizes])[choice]
     k = np.minimum(wanted, size_of - 1)
     values = log_odds[order]
     mean = np.zeros(len(log_odds))
@@ -425,18 +427,22 @@ class ContentClassifier:
         NaN for skipped posts), so that a stream read twice is hashed once."""
         if len(authors) != len(log_odds):
             raise ConfigError(f"expected {len(log_odds)} authors (None where unknown), got {len(authors)}")
-        post = self._calibrate(log_odds)
-        n = len(log_odds)
         if not self.has_context or all(author is None for author in authors):
-            return InContext(post, post, np.full(n, self.decision_threshold), np.zeros(n, dtype=bool), np.zeros(n), np.full(n, np.nan))
+            return self.combine(log_odds, np.zeros(len(log_odds)), np.zeros(len(log_odds)))
         mean, others = _others(log_odds, authors, totals if totals is not None else author_totals(log_odds, authors))
-        in_context = (others > 0) & ~np.isnan(log_odds)
+        return self.combine(log_odds, mean, others)
+
+    def combine(self, log_odds: np.ndarray, mean_others: np.ndarray, others: np.ndarray) -> InContext:
+        """In-context scores from each post's log-odds and its author's other posts' mean
+        log-odds and count (0: no context, the post alone)."""
+        post = self._calibrate(log_odds)
+        in_context = (others > 0) & ~np.isnan(log_odds) & self.has_context
         probability = post.copy()
         if in_context.any():
-            features = self._context_features(log_odds[in_context], mean[in_context], others[in_context])
+            features = self._context_features(log_odds[in_context], mean_others[in_context], others[in_context])
             probability[in_context] = self._context_probability(features)
         threshold = np.where(in_context, self.context_threshold, self.decision_threshold)
-        others_probability = np.where(in_context, self._calibrate(mean), np.nan)
+        others_probability = np.where(in_context, self._calibrate(mean_others), np.nan)
         return InContext(probability, post, threshold, in_context, np.where(in_context, others, 0), others_probability)
 
     def predict_proba(self, texts: Sequence[str | None]) -> np.ndarray:

@@ -28,7 +28,9 @@ flagged*: a missed positive and a correct negative, as in use. Metrics:
   (:meth:`~.content.ContentClassifier.predict_proba_in_context`; the author's posts are all on
   the test side, since folds hold whole accounts). Only the pro-IS and IRA posts have real
   authors; OSACT and L-HSAB posts are scored alone in both views, so their false-positive rates
-  are the same in both;
+  are the same in both. ``context_posts`` limits each held-out post's context to that many of
+  its author's other posts, drawn at random: how the classifier does on accounts with few
+  posts (a new account) rather than on the data sets' accounts with about a hundred;
 * ``accounts``: a *secondary* view for the sets with real accounts (pro-IS groups and IRA
   authors): an account counts as flagged when the mean probability of its held-out scored posts
   reaches the threshold. Posts of support accounts are often ordinary (news, greetings), so a
@@ -50,7 +52,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from hydrawatch.core.text import script_of
 
-from .content import ContentClassifier
+from .content import ContentClassifier, _sampled_others
 from .content_data import DatasetFile, DedupReport, LabelledPosts
 
 log = logging.getLogger(__name__)
@@ -132,7 +134,8 @@ def post_kinds(texts: Sequence[str], clean_texts: Sequence[str]) -> dict[str, np
 
 
 def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: Callable[[int], ContentClassifier],
-             folds: int = 5, seeds: Sequence[int] = (1, 2, 3), progress: Callable[[str], None] | None = None) -> ContentEvalReport:
+             folds: int = 5, seeds: Sequence[int] = (1, 2, 3), progress: Callable[[str], None] | None = None,
+             context_posts: int | None = None) -> ContentEvalReport:
     """Grouped, stratified k-fold over ``seeds``. ``make_classifier(seed)`` returns an unfitted
     classifier; vectors are computed once (hashing is stateless, so this is not a leak)."""
     y = posts.y
@@ -158,7 +161,14 @@ def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: 
             if progress:
                 progress(f"seed {seed}, fold {fold + 1}/{folds}")
             model = make_classifier(seed).fit_vectors(X[train], y[train], groups[train], list(authors[train]))
-            in_context = model.predict_proba_in_context(X[test], list(authors[test]))
+            if context_posts is None:
+                in_context = model.predict_proba_in_context(X[test], list(authors[test]))
+            else:
+                log_odds = model.decision_function_vectors(X[test])
+                log_odds[np.diff(X[test].indptr) == 0] = np.nan
+                known = np.array(["" if a is None or np.isnan(v) else a for a, v in zip(authors[test], log_odds)], dtype=object)
+                mean, count = _sampled_others(np.nan_to_num(log_odds), known, np.random.default_rng([seed, fold]), (context_posts,))
+                in_context = model.combine(log_odds, mean, count)
             p = in_context.post_probability
             scored = ~np.isnan(p)
             flags = np.zeros(len(test), dtype=bool)
@@ -275,17 +285,18 @@ def describe_data(files: Sequence[DatasetFile], dedup: DedupReport, posts: Label
 
 def evaluate_real_data(data_dir=None, folds: int = 5, seeds: Sequence[int] = (1, 2, 3),
                        make_classifier: Callable[[int], ContentClassifier] | None = None,
-                       progress: Callable[[str], None] | None = None) -> ContentEvalReport:
+                       progress: Callable[[str], None] | None = None, context_posts: int | None = None) -> ContentEvalReport:
     """:func:`evaluate` on the four real data sets in ``data_dir`` (default ../shared/data)."""
     from .content_data import prepared_posts
 
     make_classifier = make_classifier or (lambda seed: ContentClassifier(random_state=seed))
     template = make_classifier(0)
     posts, clean_texts, files, dedup = prepared_posts(data_dir, template.features.max_chars)
-    report = evaluate(posts, clean_texts, make_classifier, folds=folds, seeds=seeds, progress=progress)
+    report = evaluate(posts, clean_texts, make_classifier, folds=folds, seeds=seeds, progress=progress, context_posts=context_posts)
     report.data = describe_data(files, dedup, posts)
     report.params = {
         "features": {k: getattr(template.features, k) for k in template.features.__dataclass_fields__},
-        **{k: getattr(template, k) for k in ("alpha", "epochs", "class_weight", "calibration_folds", "threshold")},
+        **{k: getattr(template, k) for k in ("alpha", "epochs", "class_weight", "calibration_folds", "threshold", "context_prior")},
+        "context_posts": context_posts,
     }
     return report
