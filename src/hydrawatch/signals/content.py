@@ -198,7 +198,11 @@ def _sampled_others(log_odds: np.ndarray, authors: np.ndarray, rng: np.random.Ge
     of k of the author's other posts, k drawn from ``context_sizes`` (None: all). Vectorised: the
     author's posts are shuffled and a post's k others are the k that follow it in that cyclic
     order."""
+    mean = np.zeros(len(log_odds))
+    count = np.zeros(len(log_odds))
     known = np.flatnonzero(authors != "")
+    if len(known) == 0:
+        return mean, count
     order = known[np.lexsort((rng.random(len(known)), authors[known]))]
     keys = authors[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
@@ -210,10 +214,6 @@ def _sampled_others(log_odds: np.ndarray, authors: np.ndarray, rng: np.random.Ge
     wanted = np.array([size if size is not None else 1 << 30 for size in context_sizes])[choice]
     k = np.minimum(wanted, size_of - 1)
     values = log_odds[order]
-    mean = np.zeros(len(log_odds))
-    count = np.zeros(len(log_odds))
-    if len(order) == 0:
-        return mean, count
     # cumulative sums over each author's posts taken twice, so "the k after me" never wraps
     doubled = np.concatenate([np.r_[0.0, np.cumsum(np.concatenate([values[a:a + n], values[a:a + n]]))] for a, n in zip(starts, sizes)])
     offsets = np.repeat(np.r_[0, np.cumsum(2 * sizes + 1)[:-1]], sizes)
