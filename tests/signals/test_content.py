@@ -30,10 +30,10 @@ from hydrawatch.signals.content import (
     ContentScore,
     ModelFileError,
     _others,
-    _sampled_others,
     author_totals,
     best_threshold,
     default_model_path,
+    sample_contexts,
 )
 from hydrawatch.signals.content_data import LabelledPosts, deduplicate, near_duplicate_keys
 from hydrawatch.signals.content_eval import HARD_LABEL, evaluate, post_kinds
@@ -444,7 +444,7 @@ def test_training_contexts_are_other_posts_of_the_same_author():
     order = rng.permutation(len(authors))
     authors, position = authors[order], position[order]
     values = 2.0 ** position
-    mean, count = _sampled_others(values, authors, np.random.default_rng(0))
+    mean, count = sample_contexts(values, authors, np.random.default_rng(0))
     allowed = {s for s in CONTEXT_SIZES if s is not None}
     for i in range(len(values)):
         n = sizes[authors[i]]

@@ -83,6 +83,7 @@ __all__ = [
     "ContentScore",
     "FeatureConfig",
     "author_totals",
+    "sample_contexts",
     "default_model_path",
     "load_default_classifier",
 ]
@@ -192,7 +193,7 @@ def _others(log_odds: np.ndarray, authors: Sequence[str | None], totals: dict[st
     return mean, count
 
 
-def _sampled_others(log_odds: np.ndarray, authors: np.ndarray, rng: np.random.Generator,
+def sample_contexts(log_odds: np.ndarray, authors: np.ndarray, rng: np.random.Generator,
                     context_sizes: Sequence[int | None] = CONTEXT_SIZES) -> tuple[np.ndarray, np.ndarray]:
     """Training contexts: for each post of a known author (``""``: unknown), the mean log-odds
     of k of the author's other posts, k drawn from ``context_sizes`` (None: all). Vectorised: the
@@ -373,7 +374,7 @@ class ContentClassifier:
         """The context stage, on out-of-fold log-odds (the calibration folds hold whole groups,
         so a post and its author's other posts were scored by a model that saw none of them).
         Left out (``context_`` None) when too few posts of either class have a context."""
-        mean, count = _sampled_others(out_of_fold, authors, np.random.default_rng(self.random_state))
+        mean, count = sample_contexts(out_of_fold, authors, np.random.default_rng(self.random_state))
         has = count > 0
         if min(int(y[has].sum()), int((1 - y[has]).sum())) < 10:
             log.info("no context stage: too few posts of known authors in one of the classes")
@@ -402,14 +403,19 @@ class ContentClassifier:
         """Uncalibrated log-odds (the linear model's)."""
         return np.asarray(X @ self.coef_, dtype=np.float64) + self.intercept_
 
+    def log_odds_vectors(self, X: sp.csr_matrix) -> np.ndarray:
+        """Uncalibrated log-odds, NaN for rows without features (skipped posts)."""
+        values = self.decision_function_vectors(X)
+        values[np.diff(X.indptr) == 0] = np.nan
+        return values
+
     def _calibrate(self, log_odds: np.ndarray) -> np.ndarray:
         a, b = self.calibration_
         return expit(a * log_odds + b)
 
     def predict_proba_vectors(self, X: sp.csr_matrix) -> np.ndarray:
         """Calibrated probabilities, (n, 2). Rows without features get NaN (skipped posts)."""
-        p = self._calibrate(self.decision_function_vectors(X))
-        p[np.diff(X.indptr) == 0] = np.nan
+        p = self._calibrate(self.log_odds_vectors(X))
         return np.column_stack([1.0 - p, p])
 
     def predict_proba_in_context(self, X: sp.csr_matrix, authors: Sequence[str | None],
@@ -417,9 +423,7 @@ class ContentClassifier:
         """Probabilities of posts in context of their authors' other posts (see the module
         docstring). ``totals`` (:func:`author_totals`) hold every post of the authors when the
         posts come in several batches; by default they are this batch's."""
-        log_odds = self.decision_function_vectors(X)
-        log_odds[np.diff(X.indptr) == 0] = np.nan
-        return self.in_context(log_odds, authors, totals)
+        return self.in_context(self.log_odds_vectors(X), authors, totals)
 
     def in_context(self, log_odds: np.ndarray, authors: Sequence[str | None],
                    totals: dict[str, tuple[float, int]] | None = None) -> InContext:
@@ -453,10 +457,7 @@ class ContentClassifier:
     def log_odds(self, texts: Sequence[str | None]) -> np.ndarray:
         """Uncalibrated log-odds of raw posts, NaN for skipped ones: what :func:`author_totals`
         adds up in a first pass over a stream scored in context."""
-        X = self.vectorize([c.text for c in self.clean(texts)])
-        values = self.decision_function_vectors(X)
-        values[np.diff(X.indptr) == 0] = np.nan
-        return values
+        return self.log_odds_vectors(self.vectorize([c.text for c in self.clean(texts)]))
 
     def predict(self, texts: Sequence[str | None]) -> np.ndarray:
         """1 for posts flagged at the threshold, 0 otherwise (skipped posts included)."""
@@ -473,9 +474,7 @@ class ContentClassifier:
         ``log_odds``: these posts' :meth:`log_odds` when a first pass computed them already."""
         cleaned = self.clean(texts)
         if log_odds is None:
-            X = self.vectorize([c.text for c in cleaned])
-            log_odds = self.decision_function_vectors(X)
-            log_odds[np.diff(X.indptr) == 0] = np.nan
+            log_odds = self.log_odds_vectors(self.vectorize([c.text for c in cleaned]))
         if authors is None:
             authors = [None] * len(cleaned)
         scored = self.in_context(log_odds, authors, totals)

@@ -52,7 +52,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from hydrawatch.core.text import script_of
 
-from .content import ContentClassifier, _sampled_others
+from .content import ContentClassifier, sample_contexts
 from .content_data import DatasetFile, DedupReport, LabelledPosts
 
 log = logging.getLogger(__name__)
@@ -164,10 +164,9 @@ def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: 
             if context_posts is None:
                 in_context = model.predict_proba_in_context(X[test], list(authors[test]))
             else:
-                log_odds = model.decision_function_vectors(X[test])
-                log_odds[np.diff(X[test].indptr) == 0] = np.nan
+                log_odds = model.log_odds_vectors(X[test])
                 known = np.array(["" if a is None or np.isnan(v) else a for a, v in zip(authors[test], log_odds)], dtype=object)
-                mean, count = _sampled_others(np.nan_to_num(log_odds), known, np.random.default_rng([seed, fold]), (context_posts,))
+                mean, count = sample_contexts(np.nan_to_num(log_odds), known, np.random.default_rng([seed, fold]), (context_posts,))
                 in_context = model.combine(log_odds, mean, count)
             p = in_context.post_probability
             scored = ~np.isnan(p)
