@@ -9,10 +9,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ["ingest_throughput.py", "returnee_matching.py", "content_throughput.py", "network.py", "coordination.py", "events_load.py",
-           "accounts.py", "enforcement.py", "threats.py"]
+           "accounts.py", "enforcement.py", "threats.py", "promotions.py"]
 
 # scripts that take --quick (a small smoke run); `run_all.py --quick` passes it to them only
-QUICK = {"returnee_matching.py", "network.py", "coordination.py", "events_load.py", "accounts.py", "enforcement.py"}
+QUICK = {"returnee_matching.py", "network.py", "coordination.py", "events_load.py", "accounts.py", "enforcement.py", "promotions.py"}
 
 if __name__ == "__main__":
     failed = []
