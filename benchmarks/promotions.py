@@ -8,7 +8,9 @@ what ``hydrawatch promotions`` prints) gives promotion posts with the handles th
 world, over (promoter, promoted account) pairs:
 
 * recall: truth pairs for which the promoter has a detected promotion post naming the promoted
-  account's handle;
+  account by one of its handles (accounts change handles: the store's profile history and the
+  truth's username give the handles an account had; a handle two accounts had counts for the
+  one the truth names);
 * precision: detected pairs (a post naming an account other than its author) that are truth
   pairs. Self-announcements ("I'm back") are counted apart: the truth does not list them;
 * for the missed pairs: whether the promoter has a post naming the handle at all (the cues
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -38,28 +41,36 @@ def measure(store_path: Path, truth_csv: Path) -> dict:
 
     with open(truth_csv, newline="", encoding="utf-8") as handle:
         truth = list(csv.DictReader(handle))
-    username = {row["account_id"]: row["username"].lower() for row in truth}
     expected = {(promoter, row["account_id"]) for row in truth for promoter in filter(None, (row.get("promoted_by") or "").split(";"))}
-    account_of = {name: account for account, name in username.items()}
     detected: set[tuple[str, str]] = set()
     self_announcements = unknown_handles = 0
     with Store(store_path, read_only=True) as store:
+        # Accounts change handles (the truth lists one): a handle names every account that ever
+        # had it in the store's profile history.
+        accounts_of: dict[str, set[str]] = {}
+        handles_of: dict[str, set[str]] = {}
+        known = store.con.execute("SELECT DISTINCT account_id, lower(username) FROM profiles WHERE username IS NOT NULL").fetchall()
+        for account, handle in known + [(row["account_id"], row["username"].lower()) for row in truth]:
+            accounts_of.setdefault(handle, set()).add(account)
+            handles_of.setdefault(account, set()).add(handle)
         for row in promotion_rows(store_posts(store.con, include_reposts=False), None):
             if row["self_announcement"]:
                 self_announcements += 1
                 continue
-            for handle in row["promoted"]:
-                account = account_of.get(handle.lower())
-                if account is None:
+            for handle in (h.lower() for h in row["promoted"]):
+                if handle not in accounts_of:
                     unknown_handles += 1
-                elif account != row["account_id"]:
+                named_accounts = accounts_of.get(handle, set()) - {row["account_id"]}
+                truth_hits = {a for a in named_accounts if (row["account_id"], a) in expected}
+                for account in truth_hits or named_accounts:
                     detected.add((row["account_id"], account))
         missed = sorted(expected - detected)
         named = 0
         scores: Counter = Counter()
         for promoter, promoted in missed:
-            texts = [t for (t,) in store.con.execute(
-                "SELECT text FROM posts WHERE account_id = ? AND strpos(lower(text), ?) > 0", [promoter, "@" + username[promoted]]).fetchall()]
+            texts = [t for handle in sorted(handles_of.get(promoted, ())) for (t,) in store.con.execute(
+                "SELECT text FROM posts WHERE account_id = ? AND regexp_matches(lower(text), ?)",  # the whole handle, not a prefix
+                [promoter, "@" + re.escape(handle) + "([^a-z0-9_]|$)"]).fetchall()]
             if texts:
                 named += 1
                 scores[float(max(score_promotion(t).score for t in texts))] += 1
