@@ -144,9 +144,7 @@ def main() -> None:
         for start in range(0, count, batch_size):
             stop = min(start + batch_size, count)
             first_pass.append(model.log_odds(texts[start:stop]))
-            for author, (total, n) in author_totals(first_pass[-1], authors[start:stop]).items():
-                before = totals.get(author, (0.0, 0))
-                totals[author] = (before[0] + total, before[1] + n)
+            author_totals(first_pass[-1], authors[start:stop], into=totals)
         for log_odds, start in zip(first_pass, range(0, count, batch_size)):
             model.in_context(log_odds, authors[start : start + len(log_odds)], totals)
 

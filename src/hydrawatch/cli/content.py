@@ -97,9 +97,7 @@ def register(app: typer.Typer, train_app: typer.Typer, eval_app: typer.Typer) ->
                 with err.status("first pass: scoring every post to learn each author's typical score ..."):
                     for batch in _batches(inputs, text, db, []):  # bad lines are reported by the second pass
                         first_pass.append(classifier.log_odds([t for _, _, t, _ in batch]))
-                        for author, (total, n) in author_totals(first_pass[-1], [a for *_, a in batch]).items():
-                            before = totals.get(author, (0.0, 0))
-                            totals[author] = (before[0] + total, before[1] + n)
+                        author_totals(first_pass[-1], [a for *_, a in batch], into=totals)
             for number, batch in enumerate(_batches(inputs, text, db, problems)):
                 scores = classifier.score([t for _, _, t, _ in batch], explain=True if explain_all else "flagged", evidence_terms=evidence,
                                           authors=[a for *_, a in batch] if use_context else None, totals=totals,

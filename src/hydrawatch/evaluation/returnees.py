@@ -220,10 +220,11 @@ class Report:
         return self.__dict__.copy()
 
 
-def pooled(reports: list[dict]) -> dict:
+def pooled(reports: list[dict], target: float = 0.98) -> dict:
     """Several worlds' reports (:meth:`Report.as_dict`) as one: MRR over every true return of
     every world (each world weighs by its returns), per kind likewise, detection precision and
-    recall over the pooled flags; with the lowest and highest per-world MRR beside it."""
+    recall over the pooled flags; with the lowest and highest per-world MRR and how many worlds
+    fall below ``target`` on their own."""
     returns = sum(r["true_returns"] for r in reports)
     kinds = sorted({k for r in reports for k in r["returns_by_kind"]})
     by_kind = {}
@@ -243,7 +244,7 @@ def pooled(reports: list[dict]) -> dict:
         "recall": true_flags / returns if returns else float("nan"),
         "mrr_lowest_world": min(per_world) if per_world else float("nan"),
         "mrr_highest_world": max(per_world) if per_world else float("nan"),
-        "worlds_below_0.98": sum(m < 0.98 for m in per_world),
+        f"worlds_below_{target:g}": sum(m < target for m in per_world),
     }
 
 

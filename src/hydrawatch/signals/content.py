@@ -165,10 +165,12 @@ class InContext:
         return np.where(np.isnan(self.probability), False, np.nan_to_num(self.probability) >= self.threshold)
 
 
-def author_totals(log_odds: np.ndarray, authors: Sequence[str | None]) -> dict[str, tuple[float, int]]:
+def author_totals(log_odds: np.ndarray, authors: Sequence[str | None],
+                  into: dict[str, tuple[float, int]] | None = None) -> dict[str, tuple[float, int]]:
     """Sum and count of the log-odds of each known author's scored posts (NaN: skipped, None:
-    no author). Add the totals of several batches to score a stream in context."""
-    totals: dict[str, tuple[float, int]] = {}
+    no author). ``into``: totals of earlier batches, added to in place, so that a stream scored
+    in context sums every author's posts batch by batch."""
+    totals: dict[str, tuple[float, int]] = {} if into is None else into
     for author, value in zip(authors, log_odds.tolist()):
         if author is None or math.isnan(value):
             continue
@@ -193,15 +195,16 @@ def _others(log_odds: np.ndarray, authors: Sequence[str | None], totals: dict[st
     return mean, count
 
 
-def sample_contexts(log_odds: np.ndarray, authors: np.ndarray, rng: np.random.Generator,
+def sample_contexts(log_odds: np.ndarray, authors: Sequence[str | None], rng: np.random.Generator,
                     context_sizes: Sequence[int | None] = CONTEXT_SIZES) -> tuple[np.ndarray, np.ndarray]:
-    """Training contexts: for each post of a known author (``""``: unknown), the mean log-odds
-    of k of the author's other posts, k drawn from ``context_sizes`` (None: all). Vectorised: the
-    author's posts are shuffled and a post's k others are the k that follow it in that cyclic
-    order."""
+    """Training contexts: for each scored post (log-odds not NaN) of a known author (None or
+    ``""``: unknown), the mean log-odds of k of the author's other scored posts, k drawn from
+    ``context_sizes`` (None: all). Vectorised: the author's posts are shuffled and a post's k
+    others are the k that follow it in that cyclic order."""
     mean = np.zeros(len(log_odds))
     count = np.zeros(len(log_odds))
-    known = np.flatnonzero(authors != "")
+    authors = np.array(["" if a is None else str(a) for a in authors], dtype=object)
+    known = np.flatnonzero((authors != "") & ~np.isnan(log_odds))
     if len(known) == 0:
         return mean, count
     order = known[np.lexsort((rng.random(len(known)), authors[known]))]
@@ -359,8 +362,7 @@ class ContentClassifier:
         self.context_ = None
         self.context_threshold_ = self.threshold_
         if authors is not None:
-            known = np.array(["" if a is None else str(a) for a in authors], dtype=object)[usable]
-            self._fit_context(out_of_fold, y, known)
+            self._fit_context(out_of_fold, y, [a for a, keep in zip(authors, usable.tolist()) if keep])
         linear = self._linear().fit(X, y)
         self.coef_ = linear.coef_.ravel().astype(np.float32)
         self.intercept_ = float(linear.intercept_[0])
@@ -370,7 +372,7 @@ class ContentClassifier:
         self._set_version()
         return self
 
-    def _fit_context(self, out_of_fold: np.ndarray, y: np.ndarray, authors: np.ndarray) -> None:
+    def _fit_context(self, out_of_fold: np.ndarray, y: np.ndarray, authors: Sequence[str | None]) -> None:
         """The context stage, on out-of-fold log-odds (the calibration folds hold whole groups,
         so a post and its author's other posts were scored by a model that saw none of them).
         Left out (``context_`` None) when too few posts of either class have a context."""

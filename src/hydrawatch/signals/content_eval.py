@@ -165,13 +165,11 @@ def evaluate(posts: LabelledPosts, clean_texts: Sequence[str], make_classifier: 
                 in_context = model.predict_proba_in_context(X[test], list(authors[test]))
             else:
                 log_odds = model.log_odds_vectors(X[test])
-                known = np.array(["" if a is None or np.isnan(v) else a for a, v in zip(authors[test], log_odds)], dtype=object)
-                mean, count = sample_contexts(np.nan_to_num(log_odds), known, np.random.default_rng([seed, fold]), (context_posts,))
+                mean, count = sample_contexts(log_odds, list(authors[test]), np.random.default_rng([seed, fold]), (context_posts,))
                 in_context = model.combine(log_odds, mean, count)
             p = in_context.post_probability
             scored = ~np.isnan(p)
-            flags = np.zeros(len(test), dtype=bool)
-            flags[scored] = p[scored] >= model.decision_threshold
+            flags = _flags(p, model.decision_threshold)
             flags_all[test] = flags
             flags_context_all[test] = in_context.flagged
             p_all[test] = p
