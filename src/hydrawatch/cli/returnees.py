@@ -145,6 +145,7 @@ def train_returnees(
     review_db: Annotated[Path | None, typer.Option("--review-db", help="Also learn from moderators' decisions: confirmed and dismissed "
                                                    "returnee cases in this review database become labelled pairs (needs --db).")] = None,
     db: DbOption = None,
+    signup: Annotated[bool, typer.Option("--signup/--no-signup", help="Also train the sign-up ranker (--no-signup keeps the one in --out).")] = True,
 ) -> None:
     """Train the returnee ranker (batch) and the sign-up ranker (online) on simulated worlds,
     never the ones you evaluate on, plus, with --review-db, the returnee cases moderators
@@ -168,10 +169,12 @@ def train_returnees(
         ranker = train_ranker(worlds, feedback=feedback)
     ranker.save(out / "returnee-ranker.json", description)
     err.print(f"batch ranker: {ranker.n_train_pairs_:,} pairs ({ranker.n_train_returns_:,} returns) -> {out / 'returnee-ranker.json'}")
+    if not signup:
+        return
     with err.status("fitting the sign-up ranker ..."):
-        signup = train_signup_ranker([w for w in worlds if w.spec.view == "full"] or worlds, feedback=feedback)
-    signup.save(out / "returnee-signup.json", description)
-    err.print(f"sign-up ranker: {signup.n_train_pairs_:,} pairs -> {out / 'returnee-signup.json'}")
+        signup_ranker = train_signup_ranker([w for w in worlds if w.spec.view == "full"] or worlds, feedback=feedback)
+    signup_ranker.save(out / "returnee-signup.json", description)
+    err.print(f"sign-up ranker: {signup_ranker.n_train_pairs_:,} pairs -> {out / 'returnee-signup.json'}")
 
 
 def _moderator_feedback(review_db: Path, db: Path | None):
