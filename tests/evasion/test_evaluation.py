@@ -52,6 +52,13 @@ def test_export_view_drops_every_account_creation_time_and_keeps_the_rest(tmp_pa
                       "referenced_tweets": [{**lines[1]["referenced_tweets"][0], "author": strip(replied)}]}
     # deterministic
     assert _without_creation_times(source, tmp_path / "again.jsonl").read_bytes() == target.read_bytes()
+    # the bare view drops the profile pictures too
+    bare = _without_creation_times(source, tmp_path / "bare.jsonl", ("created_at", "profile_image_url"))
+    assert [json.loads(line) for line in bare.read_text(encoding="utf-8").splitlines()] == out  # these users have no picture
+    lines[0]["author"] = {**author, "profile_image_url": "https://img/a.jpg"}
+    source.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
+    bare = _without_creation_times(source, tmp_path / "bare.jsonl", ("created_at", "profile_image_url"))
+    assert json.loads(bare.read_text(encoding="utf-8"))["author"] == strip(author)
     assert WorldSpec(seed=1, view="export").name.endswith("-export")
     with pytest.raises(ValueError):
         WorldSpec(seed=1, view="nothing")

@@ -53,7 +53,9 @@ class WorldSpec:
     days before its suspension; ``view="export"`` loads the tweets without any account's
     creation time (every user object's ``created_at`` removed), like an export of collected
     posts that keeps only handles, names and bios (the Kaggle set): an account appears at its
-    first post, and a returnee's first post can be days or weeks after the old account's last."""
+    first post, and a returnee's first post can be days or weeks after the old account's last;
+    ``view="bare"``: the export view without profile pictures either (no ``profile_image_url``:
+    the Kaggle CSV has none)."""
 
     seed: int
     accounts: int = 20_000
@@ -74,7 +76,7 @@ class WorldSpec:
             raise ValueError(f"unknown world view {self.view!r}: one of {', '.join(VIEWS)}")
 
 
-VIEWS = ("full", "tweets", "sample", "export")
+VIEWS = ("full", "tweets", "sample", "export", "bare")
 
 
 @dataclass
@@ -101,6 +103,8 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
             inputs = [_sample_tweets(inputs[0], cache / f"{spec.name}.jsonl", SAMPLE_FRACTION)]
         elif spec.view == "export":
             inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl")]
+        elif spec.view == "bare":
+            inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl", ("created_at", "profile_image_url"))]
         with Store(store_path) as store:
             summary = ingest_paths(store, inputs)
             if summary.failed:
@@ -144,17 +148,19 @@ def _sample_tweets(source: Path, target: Path, fraction: float) -> Path:
     return target
 
 
-def _without_creation_times(source: Path, target: Path) -> Path:
-    """A tweets file with no account creation times: ``created_at`` removed from every user
-    object of every line (the author, the replied-to user, and both of each referenced
-    tweet); the posts' own times and everything else kept. Deterministic."""
+def _without_creation_times(source: Path, target: Path, fields: tuple[str, ...] = ("created_at",)) -> Path:
+    """A tweets file with no account creation times: ``created_at`` (or every one of
+    ``fields``) removed from every user object of every line (the author, the replied-to
+    user, and both of each referenced tweet); the posts' own times and everything else kept.
+    Deterministic."""
     import orjson
 
     from hydrawatch.sources.base import open_binary
 
     def strip(user) -> None:
         if isinstance(user, dict):
-            user.pop("created_at", None)
+            for name in fields:
+                user.pop(name, None)
 
     with open_binary(source) as lines, open(target, "wb") as out:
         for line in lines:
