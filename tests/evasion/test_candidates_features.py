@@ -80,6 +80,20 @@ def test_each_signal_on_a_pair_that_shows_it():
     assert sources & Source.HANDLE and sources & Source.NAME and sources & Source.AVATAR and sources & Source.FOLLOWEES
     for name, value in x.items():
         assert describe(name, value)  # every signal has words for a moderator
+    assert x["appeared_at_creation"] == 1 and x["end_recorded"] == 1
+
+
+def test_how_the_times_are_known():
+    """Without a creation time the new account appears at its first post; an end presumed
+    from silence is not a recorded one: the ranker is told, to read the time gap."""
+    rows = [account("old", "abu_x12", "Abu X", appeared_hours=-900, ended_hours=0, posts=5),
+            account("new", "abu_x13", "Abu X", appeared_hours=300, posts=5)]
+    rows[1]["created_at"] = None
+    table = make_table(rows)
+    table.end_kind[table.row_of[("twitter", "old")]] = "silent"
+    x, _ = feature_row(table, "old", "new")
+    assert x["appeared_at_creation"] == 0 and x["end_recorded"] == 0 and 299 < x["hours_after_end"] < 301
+    assert describe("appeared_at_creation", 0.0) and describe("end_recorded", 0.0)
 
 
 def test_accounts_with_nothing_but_an_id_are_scored_or_skipped():

@@ -23,3 +23,42 @@ def test_pooled_weighs_each_world_by_its_returns():
     assert out["precision"] == pytest.approx(374 / 385) and out["recall"] == pytest.approx(374 / 400)
     assert out["candidate_recall"] == pytest.approx((100 + 300 * 0.97) / 400)
     assert (out["mrr_lowest_world"], out["mrr_highest_world"], out["worlds_below_0.98"]) == (0.95, 0.99, 1)
+
+
+def test_export_view_drops_every_account_creation_time_and_keeps_the_rest(tmp_path):
+    import json
+
+    from hydrawatch.evaluation.returnees import WorldSpec, _without_creation_times
+
+    author = {"id": "1", "username": "abu_1", "name": "Abu", "created_at": "2014-12-14T05:06:17.388Z", "description": "bio"}
+    replied = {"id": "2", "username": "other", "created_at": "2013-01-01T00:00:00.000Z"}
+    lines = [
+        {"id": "10", "text": "a", "created_at": "2015-01-01T00:00:03.453Z", "author_id": "1", "author": author},
+        {"id": "11", "text": "b", "created_at": "2015-01-02T00:00:00.000Z", "author_id": "1", "author": author,
+         "in_reply_to_user": replied,
+         "referenced_tweets": [{"type": "retweeted", "id": "9", "created_at": "2014-12-31T00:00:00.000Z", "author": replied}]},
+    ]
+    source = tmp_path / "tweets.jsonl"
+    source.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines) + "\n", encoding="utf-8")
+    target = _without_creation_times(source, tmp_path / "export.jsonl")
+    out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert len(out) == 2
+    # the posts keep their own times; no user object keeps a creation time; nothing else changes
+    assert [t["created_at"] for t in out] == ["2015-01-01T00:00:03.453Z", "2015-01-02T00:00:00.000Z"]
+    assert out[1]["referenced_tweets"][0]["created_at"] == "2014-12-31T00:00:00.000Z"
+    strip = lambda user: {k: v for k, v in user.items() if k != "created_at"}  # noqa: E731
+    assert out[0] == {**lines[0], "author": strip(author)}
+    assert out[1] == {**lines[1], "author": strip(author), "in_reply_to_user": strip(replied),
+                      "referenced_tweets": [{**lines[1]["referenced_tweets"][0], "author": strip(replied)}]}
+    # deterministic
+    assert _without_creation_times(source, tmp_path / "again.jsonl").read_bytes() == target.read_bytes()
+    # the bare view drops the profile pictures too
+    bare = _without_creation_times(source, tmp_path / "bare.jsonl", ("created_at", "profile_image_url"))
+    assert [json.loads(line) for line in bare.read_text(encoding="utf-8").splitlines()] == out  # these users have no picture
+    lines[0]["author"] = {**author, "profile_image_url": "https://img/a.jpg"}
+    source.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
+    bare = _without_creation_times(source, tmp_path / "bare.jsonl", ("created_at", "profile_image_url"))
+    assert json.loads(bare.read_text(encoding="utf-8"))["author"] == strip(author)
+    assert WorldSpec(seed=1, view="export").name.endswith("-export")
+    with pytest.raises(ValueError):
+        WorldSpec(seed=1, view="nothing")

@@ -39,6 +39,41 @@ def test_ranker_is_calibrated_and_explains(tmp_path):
     assert again.trained_on_ == {"note": "toy"}
 
 
+def test_a_model_saved_before_features_were_added_scores_its_own_columns(tmp_path):
+    """A model file lists its features; one saved with fewer (the shipped sign-up ranker,
+    saved before the time-provenance features) still loads and scores those columns only."""
+    import json
+
+    import lightgbm as lgb
+
+    from hydrawatch.core.boosted import fit_calibrated
+
+    X, y = toy_pairs()
+    groups = np.arange(2000) // 10
+    ranker = ReturneeRanker(n_estimators=40).fit(X[:2000], y[:2000], groups=groups)
+    path = tmp_path / "m.json"
+    ranker.save(path)
+    assert json.loads(path.read_text())["features"] == list(FEATURE_NAMES)
+    # what an older hydrawatch wrote: a model of the first columns only
+    older = FEATURE_NAMES[:-2]
+    ranker.model_, ranker.calibrator_ = fit_calibrated(lambda: lgb.LGBMClassifier(n_estimators=40, verbose=-1),
+                                                       X[:2000, :len(older)], y[:2000], groups, 4)
+    ranker.features_ = older
+    ranker.save(path)
+    loaded = ReturneeRanker.load(path)
+    assert loaded.features_ == older
+    wide = X[2000:].copy()
+    wide[:, len(older):] = 7.0  # the newer columns do not reach the old model
+    assert np.allclose(loaded.raw_proba(wide), ranker.model_.predict_proba(X[2000:, :len(older)])[:, 1])
+    assert np.allclose(loaded.predict_proba(wide), loaded.predict_proba(X[2000:]))
+    assert all(part.feature in older for part in loaded.contributions(wide[:3])[0])
+    payload = json.loads(path.read_text())
+    payload["features"] = [*older, "no_such_feature"]
+    path.write_text(json.dumps(payload))
+    with pytest.raises(ValueError, match="features"):
+        ReturneeRanker.load(path)
+
+
 def test_ranker_refuses_one_class_and_wrong_width():
     X, y = toy_pairs(200)
     with pytest.raises(ValueError, match="both"):

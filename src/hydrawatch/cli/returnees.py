@@ -139,12 +139,13 @@ def train_returnees(
     seeds: Annotated[str, typer.Option(help="Seeds of the training worlds.")] = "1001,1002,1003",
     accounts: Annotated[int, typer.Option(help="Accounts per training world.")] = 20_000,
     network: Annotated[int, typer.Option(help="Network accounts per world.")] = 600,
-    views: Annotated[str, typer.Option(help="How much of each world the store sees: full, tweets, sample.")] = "full,tweets,sample",
+    views: Annotated[str, typer.Option(help="How much of each world the store sees: full, tweets, sample, export, bare.")] = "full,tweets,sample",
     out: Annotated[Path | None, typer.Option(help="Folder for the two models (default: the installed package's models).")] = None,
     cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
     review_db: Annotated[Path | None, typer.Option("--review-db", help="Also learn from moderators' decisions: confirmed and dismissed "
                                                    "returnee cases in this review database become labelled pairs (needs --db).")] = None,
     db: DbOption = None,
+    signup: Annotated[bool, typer.Option("--signup/--no-signup", help="Also train the sign-up ranker (--no-signup keeps the one in --out).")] = True,
 ) -> None:
     """Train the returnee ranker (batch) and the sign-up ranker (online) on simulated worlds,
     never the ones you evaluate on, plus, with --review-db, the returnee cases moderators
@@ -168,10 +169,12 @@ def train_returnees(
         ranker = train_ranker(worlds, feedback=feedback)
     ranker.save(out / "returnee-ranker.json", description)
     err.print(f"batch ranker: {ranker.n_train_pairs_:,} pairs ({ranker.n_train_returns_:,} returns) -> {out / 'returnee-ranker.json'}")
+    if not signup:
+        return
     with err.status("fitting the sign-up ranker ..."):
-        signup = train_signup_ranker([w for w in worlds if w.spec.view == "full"] or worlds, feedback=feedback)
-    signup.save(out / "returnee-signup.json", description)
-    err.print(f"sign-up ranker: {signup.n_train_pairs_:,} pairs -> {out / 'returnee-signup.json'}")
+        signup_ranker = train_signup_ranker([w for w in worlds if w.spec.view == "full"] or worlds, feedback=feedback)
+    signup_ranker.save(out / "returnee-signup.json", description)
+    err.print(f"sign-up ranker: {signup_ranker.n_train_pairs_:,} pairs -> {out / 'returnee-signup.json'}")
 
 
 def _moderator_feedback(review_db: Path, db: Path | None):
@@ -199,7 +202,7 @@ def eval_returnees(
     network: Annotated[int, typer.Option(help="Network accounts per world.")] = 600,
     model: Annotated[Path | None, typer.Option(help="Ranker to evaluate (default: the shipped one).")] = None,
     mode: Annotated[str, typer.Option(help="all: every ended account; network: known network accounts only (spam evaders become decoys).")] = "all",
-    view: Annotated[str, typer.Option(help="What the store sees of each world: full, tweets (no follows, no compliance events), sample (a fifth of the tweets).")] = "full",
+    view: Annotated[str, typer.Option(help="What the store sees of each world: full, tweets (no follows, no compliance events), sample (a fifth of the tweets), export (tweets without account creation times), bare (export without profile pictures).")] = "full",
     threshold: Annotated[float, typer.Option(help="Detection threshold.")] = 0.5,
     cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,

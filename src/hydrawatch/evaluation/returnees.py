@@ -50,7 +50,12 @@ class WorldSpec:
     collected tweets (no suspensions named, no follow graph: accounts that fall silent are
     the presumed suspensions); ``view="sample"`` loads a random fifth of the tweets, like a
     keyword or sample collection (the Kaggle set), where an account's last seen post can be
-    days before its suspension."""
+    days before its suspension; ``view="export"`` loads the tweets without any account's
+    creation time (every user object's ``created_at`` removed), like an export of collected
+    posts that keeps only handles, names and bios (the Kaggle set): an account appears at its
+    first post, and a returnee's first post can be days or weeks after the old account's last;
+    ``view="bare"``: the export view without profile pictures either (no ``profile_image_url``:
+    the Kaggle CSV has none)."""
 
     seed: int
     accounts: int = 20_000
@@ -65,6 +70,13 @@ class WorldSpec:
     @property
     def name(self) -> str:
         return self.world_name if self.view == "full" else f"{self.world_name}-{self.view}"
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ValueError(f"unknown world view {self.view!r}: one of {', '.join(VIEWS)}")
+
+
+VIEWS = ("full", "tweets", "sample", "export", "bare")
 
 
 @dataclass
@@ -89,6 +101,10 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
         inputs = [folder] if spec.view == "full" else sorted(folder.glob("tweets.jsonl*"))
         if spec.view == "sample":
             inputs = [_sample_tweets(inputs[0], cache / f"{spec.name}.jsonl", SAMPLE_FRACTION)]
+        elif spec.view == "export":
+            inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl")]
+        elif spec.view == "bare":
+            inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl", ("created_at", "profile_image_url"))]
         with Store(store_path) as store:
             summary = ingest_paths(store, inputs)
             if summary.failed:
@@ -129,6 +145,32 @@ def _sample_tweets(source: Path, target: Path, fraction: float) -> Path:
             digest = hashlib.blake2b(line, digest_size=4).digest()
             if int.from_bytes(digest, "little") < fraction * 2**32:
                 out.write(line)
+    return target
+
+
+def _without_creation_times(source: Path, target: Path, fields: tuple[str, ...] = ("created_at",)) -> Path:
+    """A tweets file with no account creation times: ``created_at`` (or every one of
+    ``fields``) removed from every user object of every line (the author, the replied-to
+    user, and both of each referenced tweet); the posts' own times and everything else kept.
+    Deterministic."""
+    import orjson
+
+    from hydrawatch.sources.base import open_binary
+
+    def strip(user) -> None:
+        if isinstance(user, dict):
+            for name in fields:
+                user.pop(name, None)
+
+    with open_binary(source) as lines, open(target, "wb") as out:
+        for line in lines:
+            if not line.strip():
+                continue
+            tweet = orjson.loads(line)
+            for holder in (tweet, *(ref for ref in tweet.get("referenced_tweets") or () if isinstance(ref, dict))):
+                strip(holder.get("author"))
+                strip(holder.get("in_reply_to_user"))
+            out.write(orjson.dumps(tweet) + b"\n")
     return target
 
 

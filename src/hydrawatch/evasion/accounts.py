@@ -32,8 +32,9 @@ def epoch_seconds(column: pa.ChunkedArray) -> np.ndarray:
 
 @dataclass
 class AccountTable:
-    """Accounts by row. ``appeared_at``: creation time if known, else first seen or first post
-    (epoch seconds). ``ended_at``: suspension/deletion time, NO_TIME if still active."""
+    """Accounts by row. ``appeared_at``: creation time if known, else first post or first seen
+    (epoch seconds); ``created_known``: which rows' ``appeared_at`` is the creation time (None:
+    not recorded). ``ended_at``: suspension/deletion time, NO_TIME if still active."""
 
     platform: list[str]
     account_id: list[str]
@@ -62,6 +63,7 @@ class AccountTable:
     row_of: dict[tuple[str, str], int] = field(default_factory=dict)
     followees: list[frozenset[str]] = field(default_factory=list)
     followers: list[frozenset[str]] = field(default_factory=list)
+    created_known: np.ndarray | None = None  # bool: appeared_at is the account's creation time
 
     def __len__(self) -> int:
         return len(self.account_id)
@@ -98,6 +100,7 @@ class AccountTable:
             interacts_with=[frozenset(t or ()) for t in column("interacts_with")],
             text_sample=[t or "" for t in column("text_sample")],
             script=[],
+            created_known=created != NO_TIME,
         )
         table.row_of = {(p, a): i for i, (p, a) in enumerate(zip(table.platform, table.account_id))}
         if ended is not None:

@@ -243,7 +243,9 @@ def pair_evidence(table: AccountTable, old: int, new: int, contributions, source
         relation = relate(table.handle[old], table.handle[new])
         evidence.append(Evidence("handle", relation.describe(table.handle[old], table.handle[new]), relation.edit_similarity))
     for part in contributions:
-        if abs(part.log_odds) < 0.05 or part.feature.startswith("handle_") or part.feature in ("sources", "handles_known", "names_known", "bios_known", "posts_compared"):
+        # how much is known (and how the times are known) is context for the other signals, not evidence
+        if abs(part.log_odds) < 0.05 or part.feature.startswith("handle_") or part.feature in (
+                "sources", "handles_known", "names_known", "bios_known", "posts_compared", "appeared_at_creation", "end_recorded"):
             continue
         if math.isnan(part.value):  # an unknown signal is not evidence a moderator can check
             continue

@@ -64,6 +64,11 @@ FEATURES: tuple[Feature, ...] = (
     Feature("sources", 0, "number of independent reasons the pair was considered"),
     Feature("followees_shared_rarity", 1, "accounts both follow, each weighted by how few others follow it"),
     Feature("followers_shared_rarity", 1, "followers of both, each weighted by how few others it follows"),
+    # How to read hours_after_end: a creation time right after a recorded suspension is close
+    # to the return; a first post (exports without creation times) and a last post (an end
+    # presumed from silence) can each be days or weeks from it.
+    Feature("appeared_at_creation", 0, "the new account's appearance is its creation time (not its first post or first sighting)"),
+    Feature("end_recorded", 0, "the old account's end is a recorded suspension or deletion (not presumed from its silence)"),
 )
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
 MISSING = np.nan
@@ -228,6 +233,10 @@ def pair_features(
     norms = np.linalg.norm(hours_old, axis=1) * np.linalg.norm(hours_new, axis=1)
     cosine = np.divide((hours_old * hours_new).sum(axis=1), norms, out=np.zeros(n, dtype=np.float32), where=norms > 0)
     X[:, column["hours_similarity"]] = np.where(has_text, cosine, MISSING)
+    if table.created_known is not None:
+        X[:, column["appeared_at_creation"]] = table.created_known[children]
+    recorded = np.array([MISSING if kind is None else float(kind != "silent") for kind in table.end_kind], dtype=np.float32)
+    X[:, column["end_recorded"]] = recorded[parents]
     return X
 
 
@@ -287,6 +296,8 @@ def describe(name: str, value: float) -> str:
         "announced_self": lambda: "announced itself as a returning account" if value else "no self-announcement",
         "followees_shared_rarity": lambda: f"the followees in common are rarely followed (rarity {value:.1f})",
         "followers_shared_rarity": lambda: f"the followers in common follow few others (rarity {value:.1f})",
+        "appeared_at_creation": lambda: "appeared when it was created" if value else "appeared at its first post or sighting (creation time unknown)",
+        "end_recorded": lambda: "the old account's end is recorded" if value else "the old account's end is presumed from its last post",
     }
     text = texts.get(name)
     return text() if text else f"{name} = {value:.3g}"

@@ -36,7 +36,10 @@ from .index import ONLINE_MAX_POSTINGS, KeyIndex, distinct
 from .bulk_keys import handle_key_hashes
 from .keys import KEY_VERSION, handle_keys, hash_keys, is_default_avatar, name_keys
 
-#: Features the sign-up ranker sees; the others are unknown a moment after sign-up.
+#: Features the sign-up ranker sees; the others are unknown a moment after sign-up, or not
+#: needed there (appeared_at_creation, end_recorded: a sign-up's time is its creation). The
+#: sign-up model file lists the features it was fitted on and scores only those columns
+#: (ReturneeRanker.load), so it predates those two and was not retrained for them.
 SIGNUP_FEATURES = (
     "handle_edit_similarity", "handle_trigram_jaccard", "handle_same_skeleton", "handle_digit_change", "handle_affix",
     "handle_single_edit", "handles_known", "name_same", "name_similarity", "names_known", "bio_similarity",

@@ -49,9 +49,20 @@ class ReturneeRanker:
         self.calibration_folds = calibration_folds
         self.random_state = random_state
 
+    #: the features the model was fitted on, in its column order: every feature for a fitted
+    #: model; a loaded one keeps its file's list, which may be a prefix-compatible subset of
+    #: FEATURE_NAMES (a model saved before features were added), and scores those columns only.
+    features_: tuple[str, ...] = FEATURE_NAMES
+    _columns_: np.ndarray | None = None  # positions of features_ in FEATURE_NAMES (None: all, in order)
+
     def _model(self) -> lgb.LGBMClassifier:
         params = {k: getattr(self, k) for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "random_state")}
         return monotone_booster(params, [f.monotone for f in FEATURES])
+
+    def _columns(self, X: np.ndarray) -> np.ndarray:
+        """``X`` (columns in FEATURE_NAMES order) as the model's columns."""
+        X = np.asarray(X, dtype=np.float32)
+        return X if self._columns_ is None else X[:, self._columns_]
 
     def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> ReturneeRanker:
         X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=np.int32)
@@ -61,12 +72,13 @@ class ReturneeRanker:
             raise ValueError("training pairs need both returns (1) and non-returns (0)")
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
         self.model_, self.calibrator_ = fit_calibrated(self._model, X, y, groups, self.calibration_folds)
+        self.features_, self._columns_ = FEATURE_NAMES, None
         self.n_train_pairs_ = int(len(y))
         self.n_train_returns_ = int(y.sum())
         return self
 
     def raw_proba(self, X: np.ndarray) -> np.ndarray:
-        return self.model_.predict_proba(np.asarray(X, dtype=np.float32))[:, 1]
+        return self.model_.predict_proba(self._columns(X))[:, 1]
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probabilities, shape (n, 2) as in scikit-learn."""
@@ -83,11 +95,11 @@ class ReturneeRanker:
 
     def contributions(self, X: np.ndarray) -> list[list[Contribution]]:
         """Per pair, every feature's contribution to the log-odds, largest first."""
-        X = np.asarray(X, dtype=np.float32)
+        X = self._columns(X)
         shap = self.model_.predict(X, pred_contrib=True)
         explained = []
         for row, values in zip(shap, X):
-            parts = [Contribution(name, float(v), float(c)) for name, v, c in zip(FEATURE_NAMES, values, row[:-1]) if c]
+            parts = [Contribution(name, float(v), float(c)) for name, v, c in zip(self.features_, values, row[:-1]) if c]
             explained.append(sorted(parts, key=lambda part: -abs(part.log_odds)))
         return explained
 
@@ -98,7 +110,7 @@ class ReturneeRanker:
         description of the training data. No pickle: safe to load from anywhere."""
         payload = {
             "version": MODEL_VERSION,
-            "features": list(FEATURE_NAMES),
+            "features": list(self.features_),
             "params": {k: getattr(self, k) for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "calibration_folds", "random_state")},
             "booster": self.model_.booster_.model_to_string(),
             "calibration": {"x": self.calibrator_.X_thresholds_.tolist(), "y": self.calibrator_.y_thresholds_.tolist()},
@@ -111,11 +123,15 @@ class ReturneeRanker:
     @classmethod
     def load(cls, path: Path) -> ReturneeRanker:
         payload = json.loads(Path(path).read_text())
-        if payload.get("features") != list(FEATURE_NAMES):
+        features = payload.get("features") or []
+        if not features or any(name not in FEATURE_NAMES for name in features) or len(set(features)) != len(features):
             raise ValueError(
                 f"{path} was trained on other features ({payload.get('version')}); retrain it: hydrawatch train returnees"
             )
         ranker = cls(**payload["params"])
+        ranker.features_ = tuple(features)
+        columns = np.array([FEATURE_NAMES.index(name) for name in features], dtype=np.int64)
+        ranker._columns_ = None if ranker.features_ == FEATURE_NAMES else columns
         ranker.model_ = BoosterClassifier.from_text(payload["booster"])
         ranker.calibrator_ = isotonic_from(payload["calibration"])
         ranker.n_train_pairs_ = payload["n_train_pairs"]
