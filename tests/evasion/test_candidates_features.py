@@ -96,6 +96,23 @@ def test_how_the_times_are_known():
     assert describe("appeared_at_creation", 0.0) and describe("end_recorded", 0.0)
 
 
+def test_a_shared_name_counts_the_accounts_that_bear_it():
+    """name_sharers: how many accounts in the data bear the display name the pair shares (a
+    common kunya says less than a name only these two have); unknown when the names differ."""
+    rows = [account("old", "abu_x12", "Abu X", appeared_hours=-900, ended_hours=0),
+            account("new", "abu_x13", "Abu X", appeared_hours=3),
+            account("other", "abu_x99", "Abu Y", appeared_hours=5)]
+    x, _ = feature_row(make_table(rows), "old", "new")
+    assert x["name_same"] == 1 and x["name_sharers"] == 2
+    rows += [account(f"namesake{i}", f"someone{i}", "ABU  X!", appeared_hours=-2000) for i in range(3)]  # same name once folded
+    x, _ = feature_row(make_table(rows), "old", "new")
+    assert x["name_sharers"] == 5
+    x, _ = feature_row(make_table(rows), "old", "other")  # a look-alike handle, a different name
+    assert x["name_same"] == 0 and math.isnan(x["name_sharers"])
+    assert describe("name_sharers", 2.0) == "only these two accounts bear this display name"
+    assert describe("name_sharers", 5.0) == "5 accounts bear this display name"
+
+
 def test_accounts_with_nothing_but_an_id_are_scored_or_skipped():
     rows = [
         account("old", "", appeared_hours=None, ended_hours=0),  # id only, no appearance time

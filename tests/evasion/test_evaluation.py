@@ -59,6 +59,16 @@ def test_export_view_drops_every_account_creation_time_and_keeps_the_rest(tmp_pa
     source.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
     bare = _without_creation_times(source, tmp_path / "bare.jsonl", ("created_at", "profile_image_url"))
     assert json.loads(bare.read_text(encoding="utf-8"))["author"] == strip(author)
+    # the minimal view keeps only what a CSV of tweets keeps: handle, display name, the post
+    from hydrawatch.evaluation.returnees import MINIMAL_DROPS
+
+    lines[0]["author"] = {**author, "profile_image_url": "https://img/a.jpg", "url": "https://t.co/x",
+                          "public_metrics": {"followers_count": 3}}
+    source.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
+    minimal = json.loads(_without_creation_times(source, tmp_path / "minimal.jsonl", MINIMAL_DROPS).read_text(encoding="utf-8"))
+    assert minimal["author"] == {"id": "1", "username": "abu_1", "name": "Abu"}
+    assert {k: v for k, v in minimal.items() if k != "author"} == {k: v for k, v in lines[0].items() if k != "author"}
     assert WorldSpec(seed=1, view="export").name.endswith("-export")
+    assert WorldSpec(seed=1, view="minimal").name.endswith("-minimal")
     with pytest.raises(ValueError):
         WorldSpec(seed=1, view="nothing")

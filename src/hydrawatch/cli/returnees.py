@@ -139,7 +139,7 @@ def train_returnees(
     seeds: Annotated[str, typer.Option(help="Seeds of the training worlds.")] = "1001,1002,1003",
     accounts: Annotated[int, typer.Option(help="Accounts per training world.")] = 20_000,
     network: Annotated[int, typer.Option(help="Network accounts per world.")] = 600,
-    views: Annotated[str, typer.Option(help="How much of each world the store sees: full, tweets, sample, export, bare.")] = "full,tweets,sample",
+    views: Annotated[str, typer.Option(help="How much of each world the store sees: full, tweets, sample, export, bare, minimal.")] = "full,tweets,sample",
     out: Annotated[Path | None, typer.Option(help="Folder for the two models (default: the installed package's models).")] = None,
     cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
     review_db: Annotated[Path | None, typer.Option("--review-db", help="Also learn from moderators' decisions: confirmed and dismissed "
@@ -195,6 +195,40 @@ def _moderator_feedback(review_db: Path, db: Path | None):
     return feedback
 
 
+@eval_app.command("name-groups")
+def eval_name_groups(
+    db: DbOption = None,
+    model: Annotated[Path | None, typer.Option(help="Ranker to evaluate (default: the shipped one).")] = None,
+    threshold: Annotated[float, typer.Option(help="Detection threshold.")] = 0.5,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+) -> None:
+    """Returnees on a real export without truth (e.g. the Kaggle IsisFanboy.csv, ingested first):
+    display names used by several usernames are taken as one person's accounts, and each
+    succession is checked: is the successor its predecessor's best candidate, is it linked at the
+    threshold, and how many links fall outside the groups. Prints handles, ranks and evidence
+    sentences, never post text."""
+    from hydrawatch.evasion.detect import ReturneeConfig
+    from hydrawatch.evasion.ranker import ReturneeRanker
+    from hydrawatch.evaluation.realdata import evaluate_name_groups
+    from hydrawatch.store.duck import Store
+
+    try:
+        ranker = ReturneeRanker.load(model) if model else None
+        with Store(db, read_only=True) as store, err.status("scoring candidate pairs ..."):
+            report = evaluate_name_groups(store, ranker, ReturneeConfig(threshold=threshold)).as_dict()
+    except (HydrawatchError, FileNotFoundError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if fmt is OutputFormat.table:
+        details = report.pop("transition_details")
+        report["flagged_outside_examples"] = json.dumps(report["flagged_outside_examples"])
+        emit_object(report, fmt)
+        rows = [{**t, "probability": round(t["probability"], 3), "evidence": "; ".join(t["evidence"][:4])} for t in details]
+        emit_rows(rows, ["old", "new", "rank", "probability", "linked", "evidence"], fmt, title="successions")
+    else:
+        emit_object(report, fmt)
+
+
 @eval_app.command("returnees")
 def eval_returnees(
     seeds: Annotated[str, typer.Option(help="Seeds of the evaluation worlds (not training seeds).")] = "2001,2002",
@@ -202,7 +236,7 @@ def eval_returnees(
     network: Annotated[int, typer.Option(help="Network accounts per world.")] = 600,
     model: Annotated[Path | None, typer.Option(help="Ranker to evaluate (default: the shipped one).")] = None,
     mode: Annotated[str, typer.Option(help="all: every ended account; network: known network accounts only (spam evaders become decoys).")] = "all",
-    view: Annotated[str, typer.Option(help="What the store sees of each world: full, tweets (no follows, no compliance events), sample (a fifth of the tweets), export (tweets without account creation times), bare (export without profile pictures).")] = "full",
+    view: Annotated[str, typer.Option(help="What the store sees of each world: full, tweets (no follows, no compliance events), sample (a fifth of the tweets), export (tweets without account creation times), bare (export without profile pictures), minimal (handles, names, post times and text only, like a CSV of tweets).")] = "full",
     threshold: Annotated[float, typer.Option(help="Detection threshold.")] = 0.5,
     cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,

@@ -25,7 +25,8 @@ class Transition:
     new: str
     rank: int  # of new among old's candidates (0: not a candidate)
     probability: float
-    evidence: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)  # empty unless linked
+    linked: bool = False  # reported as a return at the threshold (one-to-one matching)
 
 
 @dataclass
@@ -42,6 +43,7 @@ class NameGroupReport:
             "groups": self.groups,
             "transitions": len(self.transitions),
             "successor_ranked_first": self.top1,
+            "linked_at_threshold": sum(t.linked for t in self.transitions),
             "transition_details": [t.__dict__ for t in self.transitions],
             "authors": self.authors,
             "flagged_outside_groups": len(self.flagged_outside_groups),
@@ -79,11 +81,15 @@ def evaluate_name_groups(store: Store, ranker: ReturneeRanker | None = None, con
             children = [child for child, _ in ranked]
             rank = children.index(new) + 1 if new in children else 0
             probability = ranked[rank - 1][1] if rank else 0.0
-            evidence = []
+            evidence, linked = [], False
             for match in result.matches:
                 if match.old == old and match.new == new:
-                    evidence = [e.description for e in match.evidence if e.signal not in ("model", "candidate")]
-            transitions.append(Transition(table.handle[old] if old is not None else old_id, table.handle[new] if new is not None else new_id, rank, probability, evidence))
+                    linked = True
+                    # promotion lines quote a post: named by signal only, so no post text is printed
+                    evidence = [e.description if e.signal != "promotion" else "promoted by another account" for e in match.evidence
+                                if e.signal not in ("model", "candidate")]
+            transitions.append(Transition(table.handle[old] if old is not None else old_id, table.handle[new] if new is not None else new_id,
+                                          rank, probability, evidence, linked))
     authors = store.con.execute("SELECT count(DISTINCT account_id) FROM posts").fetchall()[0][0]
     posting = set(store.con.execute("SELECT DISTINCT account_id FROM posts").fetchnumpy()["account_id"].tolist())
     outside = [

@@ -55,7 +55,8 @@ class WorldSpec:
     posts that keeps only handles, names and bios (the Kaggle set): an account appears at its
     first post, and a returnee's first post can be days or weeks after the old account's last;
     ``view="bare"``: the export view without profile pictures either (no ``profile_image_url``:
-    the Kaggle CSV has none)."""
+    the Kaggle CSV has none); ``view="minimal"``: only what a CSV of tweets keeps (handle,
+    display name, post time and text: the Kaggle CSV, which has no bios either)."""
 
     seed: int
     accounts: int = 20_000
@@ -76,7 +77,7 @@ class WorldSpec:
             raise ValueError(f"unknown world view {self.view!r}: one of {', '.join(VIEWS)}")
 
 
-VIEWS = ("full", "tweets", "sample", "export", "bare")
+VIEWS = ("full", "tweets", "sample", "export", "bare", "minimal")
 
 
 @dataclass
@@ -105,6 +106,8 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
             inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl")]
         elif spec.view == "bare":
             inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl", ("created_at", "profile_image_url"))]
+        elif spec.view == "minimal":
+            inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl", MINIMAL_DROPS)]
         with Store(store_path) as store:
             summary = ingest_paths(store, inputs)
             if summary.failed:
@@ -115,6 +118,9 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
 
 
 SAMPLE_FRACTION = 0.2
+#: The minimal view keeps what a CSV of tweets keeps (handle, display name, post time and text,
+#: like the Kaggle IsisFanboy export): no creation times, pictures, bios, profile links or counts.
+MINIMAL_DROPS = ("created_at", "profile_image_url", "description", "url", "public_metrics")
 
 
 def _load_avatar_hashes(store: Store, folder: Path, hashes_csv: Path) -> None:

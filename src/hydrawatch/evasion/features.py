@@ -69,6 +69,9 @@ FEATURES: tuple[Feature, ...] = (
     # presumed from silence) can each be days or weeks from it.
     Feature("appeared_at_creation", 0, "the new account's appearance is its creation time (not its first post or first sighting)"),
     Feature("end_recorded", 0, "the old account's end is a recorded suspension or deletion (not presumed from its silence)"),
+    # A shared display name says more the fewer accounts bear it: a kunya that hundreds use is
+    # weak evidence, a name only these two accounts have is strong.
+    Feature("name_sharers", -1, "accounts in the data that bear the shared display name (the rarest one shared)"),
 )
 FEATURE_NAMES = tuple(f.name for f in FEATURES)
 MISSING = np.nan
@@ -177,6 +180,11 @@ def pair_features(
             for parent in close.get(link.promoter, ()):
                 promoted_near[(parent, link.promoted)] = promoted_near.get((parent, link.promoted), 0) + 1
 
+    name_counts: dict[str, int] = {}
+    for keys in table.name_keys:
+        for key in keys:
+            name_counts[key] = name_counts.get(key, 0) + 1
+
     if table.followees:
         followee_weight = _rarity(table.followees)
         follower_weight = _rarity(table.followers)
@@ -189,6 +197,8 @@ def pair_features(
         row[column["name_same"]] = same
         row[column["name_similarity"]] = similarity
         row[column["names_known"]] = float(not math.isnan(same))
+        if same == 1.0:
+            row[column["name_sharers"]] = min(name_counts[key] for key in set(table.name_keys[p]) & set(table.name_keys[c]))
         bio_old, bio_new = table.bio_key[p], table.bio_key[c]
         if bio_old and bio_new:
             row[column["bio_similarity"]] = trigram_jaccard(bio_old, bio_new)
@@ -298,6 +308,7 @@ def describe(name: str, value: float) -> str:
         "followers_shared_rarity": lambda: f"the followers in common follow few others (rarity {value:.1f})",
         "appeared_at_creation": lambda: "appeared when it was created" if value else "appeared at its first post or sighting (creation time unknown)",
         "end_recorded": lambda: "the old account's end is recorded" if value else "the old account's end is presumed from its last post",
+        "name_sharers": lambda: "only these two accounts bear this display name" if value <= 2 else f"{value:.0f} accounts bear this display name",
     }
     text = texts.get(name)
     return text() if text else f"{name} = {value:.3g}"
