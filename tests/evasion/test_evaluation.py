@@ -70,5 +70,6 @@ def test_export_view_drops_every_account_creation_time_and_keeps_the_rest(tmp_pa
     assert {k: v for k, v in minimal.items() if k != "author"} == {k: v for k, v in lines[0].items() if k != "author"}
     assert WorldSpec(seed=1, view="export").name.endswith("-export")
     assert WorldSpec(seed=1, view="minimal").name.endswith("-minimal")
+    assert WorldSpec(seed=1, view="minimal-sample").name.endswith("-minimal-sample")
     with pytest.raises(ValueError):
         WorldSpec(seed=1, view="nothing")

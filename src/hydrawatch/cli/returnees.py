@@ -139,7 +139,7 @@ def train_returnees(
     seeds: Annotated[str, typer.Option(help="Seeds of the training worlds.")] = "1001,1002,1003",
     accounts: Annotated[int, typer.Option(help="Accounts per training world.")] = 20_000,
     network: Annotated[int, typer.Option(help="Network accounts per world.")] = 600,
-    views: Annotated[str, typer.Option(help="How much of each world the store sees: full, tweets, sample, export, bare, minimal.")] = "full,tweets,sample",
+    views: Annotated[str, typer.Option(help="How much of each world the store sees: full, tweets, sample, export, bare, minimal, minimal-sample.")] = "full,tweets,sample",
     out: Annotated[Path | None, typer.Option(help="Folder for the two models (default: the installed package's models).")] = None,
     cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
     review_db: Annotated[Path | None, typer.Option("--review-db", help="Also learn from moderators' decisions: confirmed and dismissed "
@@ -236,7 +236,7 @@ def eval_returnees(
     network: Annotated[int, typer.Option(help="Network accounts per world.")] = 600,
     model: Annotated[Path | None, typer.Option(help="Ranker to evaluate (default: the shipped one).")] = None,
     mode: Annotated[str, typer.Option(help="all: every ended account; network: known network accounts only (spam evaders become decoys).")] = "all",
-    view: Annotated[str, typer.Option(help="What the store sees of each world: full, tweets (no follows, no compliance events), sample (a fifth of the tweets), export (tweets without account creation times), bare (export without profile pictures), minimal (handles, names, post times and text only, like a CSV of tweets).")] = "full",
+    view: Annotated[str, typer.Option(help="What the store sees of each world: full, tweets (no follows, no compliance events), sample (a fifth of the tweets), export (tweets without account creation times), bare (export without profile pictures), minimal (handles, names, post times and text only, like a CSV of tweets), minimal-sample (minimal, of a fifth of the tweets).")] = "full",
     threshold: Annotated[float, typer.Option(help="Detection threshold.")] = 0.5,
     cache: Annotated[Path, typer.Option(help="Folder for generated worlds and their stores.")] = DEFAULT_CACHE,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,

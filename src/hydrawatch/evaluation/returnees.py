@@ -56,7 +56,9 @@ class WorldSpec:
     first post, and a returnee's first post can be days or weeks after the old account's last;
     ``view="bare"``: the export view without profile pictures either (no ``profile_image_url``:
     the Kaggle CSV has none); ``view="minimal"``: only what a CSV of tweets keeps (handle,
-    display name, post time and text: the Kaggle CSV, which has no bios either)."""
+    display name, post time and text: the Kaggle CSV, which has no bios either);
+    ``view="minimal-sample"``: the minimal view of a fifth of the tweets (the Kaggle set is both:
+    a collection of some of each account's posts, and nothing but the posts)."""
 
     seed: int
     accounts: int = 20_000
@@ -77,7 +79,7 @@ class WorldSpec:
             raise ValueError(f"unknown world view {self.view!r}: one of {', '.join(VIEWS)}")
 
 
-VIEWS = ("full", "tweets", "sample", "export", "bare", "minimal")
+VIEWS = ("full", "tweets", "sample", "export", "bare", "minimal", "minimal-sample")
 
 
 @dataclass
@@ -108,6 +110,10 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
             inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl", ("created_at", "profile_image_url"))]
         elif spec.view == "minimal":
             inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl", MINIMAL_DROPS)]
+        elif spec.view == "minimal-sample":
+            sampled = _sample_tweets(inputs[0], cache / f"{spec.name}.sampled.jsonl", SAMPLE_FRACTION)
+            inputs = [_without_creation_times(sampled, cache / f"{spec.name}.jsonl", MINIMAL_DROPS)]
+            sampled.unlink()
         with Store(store_path) as store:
             summary = ingest_paths(store, inputs)
             if summary.failed:
