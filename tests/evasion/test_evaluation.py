@@ -28,7 +28,7 @@ def test_pooled_weighs_each_world_by_its_returns():
 def test_export_view_drops_every_account_creation_time_and_keeps_the_rest(tmp_path):
     import json
 
-    from hydrawatch.evaluation.returnees import WorldSpec, _without_creation_times
+    from hydrawatch.evaluation.returnees import USER_FIELDS_DROPPED, WorldSpec, _without_user_fields
 
     author = {"id": "1", "username": "abu_1", "name": "Abu", "created_at": "2014-12-14T05:06:17.388Z", "description": "bio"}
     replied = {"id": "2", "username": "other", "created_at": "2013-01-01T00:00:00.000Z"}
@@ -40,7 +40,7 @@ def test_export_view_drops_every_account_creation_time_and_keeps_the_rest(tmp_pa
     ]
     source = tmp_path / "tweets.jsonl"
     source.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines) + "\n", encoding="utf-8")
-    target = _without_creation_times(source, tmp_path / "export.jsonl")
+    target = _without_user_fields(source, tmp_path / "export.jsonl")
     out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert len(out) == 2
     # the posts keep their own times; no user object keeps a creation time; nothing else changes
@@ -51,21 +51,19 @@ def test_export_view_drops_every_account_creation_time_and_keeps_the_rest(tmp_pa
     assert out[1] == {**lines[1], "author": strip(author), "in_reply_to_user": strip(replied),
                       "referenced_tweets": [{**lines[1]["referenced_tweets"][0], "author": strip(replied)}]}
     # deterministic
-    assert _without_creation_times(source, tmp_path / "again.jsonl").read_bytes() == target.read_bytes()
+    assert _without_user_fields(source, tmp_path / "again.jsonl").read_bytes() == target.read_bytes()
     # the bare view drops the profile pictures too
-    bare = _without_creation_times(source, tmp_path / "bare.jsonl", ("created_at", "profile_image_url"))
+    bare = _without_user_fields(source, tmp_path / "bare.jsonl", USER_FIELDS_DROPPED["bare"])
     assert [json.loads(line) for line in bare.read_text(encoding="utf-8").splitlines()] == out  # these users have no picture
     lines[0]["author"] = {**author, "profile_image_url": "https://img/a.jpg"}
     source.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
-    bare = _without_creation_times(source, tmp_path / "bare.jsonl", ("created_at", "profile_image_url"))
+    bare = _without_user_fields(source, tmp_path / "bare.jsonl", ("created_at", "profile_image_url"))
     assert json.loads(bare.read_text(encoding="utf-8"))["author"] == strip(author)
     # the minimal view keeps only what a CSV of tweets keeps: handle, display name, the post
-    from hydrawatch.evaluation.returnees import MINIMAL_DROPS
-
     lines[0]["author"] = {**author, "profile_image_url": "https://img/a.jpg", "url": "https://t.co/x",
                           "public_metrics": {"followers_count": 3}}
     source.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
-    minimal = json.loads(_without_creation_times(source, tmp_path / "minimal.jsonl", MINIMAL_DROPS).read_text(encoding="utf-8"))
+    minimal = json.loads(_without_user_fields(source, tmp_path / "minimal.jsonl", USER_FIELDS_DROPPED["minimal"]).read_text(encoding="utf-8"))
     assert minimal["author"] == {"id": "1", "username": "abu_1", "name": "Abu"}
     assert {k: v for k, v in minimal.items() if k != "author"} == {k: v for k, v in lines[0].items() if k != "author"}
     assert WorldSpec(seed=1, view="export").name.endswith("-export")

@@ -104,16 +104,12 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
         inputs = [folder] if spec.view == "full" else sorted(folder.glob("tweets.jsonl*"))
         if spec.view == "sample":
             inputs = [_sample_tweets(inputs[0], cache / f"{spec.name}.jsonl", SAMPLE_FRACTION)]
-        elif spec.view == "export":
-            inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl")]
-        elif spec.view == "bare":
-            inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl", ("created_at", "profile_image_url"))]
-        elif spec.view == "minimal":
-            inputs = [_without_creation_times(inputs[0], cache / f"{spec.name}.jsonl", MINIMAL_DROPS)]
         elif spec.view == "minimal-sample":
             sampled = _sample_tweets(inputs[0], cache / f"{spec.name}.sampled.jsonl", SAMPLE_FRACTION)
-            inputs = [_without_creation_times(sampled, cache / f"{spec.name}.jsonl", MINIMAL_DROPS)]
+            inputs = [_without_user_fields(sampled, cache / f"{spec.name}.jsonl", USER_FIELDS_DROPPED["minimal"])]
             sampled.unlink()
+        elif spec.view in USER_FIELDS_DROPPED:
+            inputs = [_without_user_fields(inputs[0], cache / f"{spec.name}.jsonl", USER_FIELDS_DROPPED[spec.view])]
         with Store(store_path) as store:
             summary = ingest_paths(store, inputs)
             if summary.failed:
@@ -124,9 +120,14 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
 
 
 SAMPLE_FRACTION = 0.2
-#: The minimal view keeps what a CSV of tweets keeps (handle, display name, post time and text,
-#: like the Kaggle IsisFanboy export): no creation times, pictures, bios, profile links or counts.
-MINIMAL_DROPS = ("created_at", "profile_image_url", "description", "url", "public_metrics")
+#: What each export-like view removes from every user object. The minimal view keeps what a
+#: CSV of tweets keeps (handle, display name, post time and text, like the Kaggle IsisFanboy
+#: export): no creation times, pictures, bios, profile links or counts.
+USER_FIELDS_DROPPED = {
+    "export": ("created_at",),
+    "bare": ("created_at", "profile_image_url"),
+    "minimal": ("created_at", "profile_image_url", "description", "url", "public_metrics"),
+}
 
 
 def _load_avatar_hashes(store: Store, folder: Path, hashes_csv: Path) -> None:
@@ -160,9 +161,9 @@ def _sample_tweets(source: Path, target: Path, fraction: float) -> Path:
     return target
 
 
-def _without_creation_times(source: Path, target: Path, fields: tuple[str, ...] = ("created_at",)) -> Path:
-    """A tweets file with no account creation times: ``created_at`` (or every one of
-    ``fields``) removed from every user object of every line (the author, the replied-to
+def _without_user_fields(source: Path, target: Path, fields: tuple[str, ...] = ("created_at",)) -> Path:
+    """A tweets file whose user objects lack ``fields`` (by default ``created_at``: no account
+    creation times), removed from every user object of every line (the author, the replied-to
     user, and both of each referenced tweet); the posts' own times and everything else kept.
     Deterministic."""
     import orjson
