@@ -47,7 +47,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-CACHE = HERE / ".cache" / "coordination"
+CACHE = Path(os.environ.get("HYDRAWATCH_BENCH_CACHE") or Path.home() / ".cache" / "hydrawatch-benchmarks") / "coordination"
 RESULTS = HERE / "results"
 RUSSIAN = REPO.parent / "shared" / "data" / "coortweet" / "russian_coord_tweets.csv"
 

@@ -7,7 +7,7 @@ against a real server on loopback.
 What it does:
 
 1. Simulates a platform with :mod:`hydrawatch.synth` (``--accounts`` accounts, ``--days`` days;
-   cached in benchmarks/.cache/) and turns it into one time-ordered stream of what the API
+   cached in ~/.cache/hydrawatch-benchmarks/ or $HYDRAWATCH_BENCH_CACHE) and turns it into one time-ordered stream of what the API
    accepts: its twarc2 flattened tweets and its compliance events (suspensions, deletions,
    reinstatements, profile changes). The mix is the world's own: mostly tweets of existing
    accounts, with suspensions and, soon after them, the first tweets of returnees under
@@ -49,7 +49,7 @@ import numpy as np
 import orjson
 
 HERE = Path(__file__).resolve().parent
-CACHE = HERE / ".cache"
+CACHE = Path(os.environ.get("HYDRAWATCH_BENCH_CACHE") or Path.home() / ".cache" / "hydrawatch-benchmarks")  # generated worlds: GBs, outside the tree
 RESULTS = HERE / "results"
 TARGET_EVENTS_PER_SECOND = 500.0
 TARGET_P99_MS = 100.0

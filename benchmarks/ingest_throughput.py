@@ -3,7 +3,7 @@
     python benchmarks/ingest_throughput.py [--accounts 1000000] [--network 30000] [--days 120]
         [--world DIR] [--rounds 3]
 
-Generates (once, cached under benchmarks/.cache/) a synthetic world and times, each in its own
+Generates (once, cached under ~/.cache/hydrawatch-benchmarks/ or $HYDRAWATCH_BENCH_CACHE) a synthetic world and times, each in its own
 process so that peak memory is measured per run:
 
 * reference: ``CREATE TABLE t AS SELECT * FROM read_json_auto('tweets.jsonl')`` in a fresh
@@ -25,6 +25,7 @@ Target (issue 2): within 3x of the reference and under 6 GB peak memory on 2 cor
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import shutil
 import subprocess
@@ -35,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-CACHE = HERE / ".cache"
+CACHE = Path(os.environ.get("HYDRAWATCH_BENCH_CACHE") or Path.home() / ".cache" / "hydrawatch-benchmarks")  # generated worlds: GBs, outside the tree
 RESULTS = HERE / "results"
 
 # Each child prints its result and its own peak RSS (DuckDB's memory is in-process), plus,

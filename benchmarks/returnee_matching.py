@@ -101,7 +101,7 @@ from hydrawatch.synth.kinds import AFFIX, CONFUSABLE, DIGIT_INCREMENT, MUTATIONS
 from hydrawatch.synth.randomness import Dice, stage_rng
 
 HERE = Path(__file__).resolve().parent
-CACHE = HERE / ".cache"
+CACHE = Path(os.environ.get("HYDRAWATCH_BENCH_CACHE") or Path.home() / ".cache" / "hydrawatch-benchmarks")  # generated worlds: GBs, outside the tree
 RESULTS = HERE / "results"
 SIGNUP_MODEL = HERE.parent / "src" / "hydrawatch" / "evasion" / "models" / "returnee-signup.json"
 INSTALL_HINT = f"{sys.executable} -m pip install -r {HERE / 'requirements.txt'}"
