@@ -45,9 +45,11 @@ import sys
 import time
 from pathlib import Path
 
+from paths import CACHE as BENCH_CACHE  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-CACHE = Path(os.environ.get("HYDRAWATCH_BENCH_CACHE") or Path.home() / ".cache" / "hydrawatch-benchmarks") / "coordination"
+CACHE = BENCH_CACHE / "coordination"
 RESULTS = HERE / "results"
 RUSSIAN = REPO.parent / "shared" / "data" / "coortweet" / "russian_coord_tweets.csv"
 

@@ -48,8 +48,9 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from paths import CACHE  # noqa: E402  (generated worlds, outside the tree)
+
 HERE = Path(__file__).resolve().parent
-CACHE = Path(os.environ.get("HYDRAWATCH_BENCH_CACHE") or Path.home() / ".cache" / "hydrawatch-benchmarks")  # generated worlds: GBs, outside the tree
 RESULTS = HERE / "results"
 TARGET_EVENTS_PER_SECOND = 500.0
 TARGET_P99_MS = 100.0

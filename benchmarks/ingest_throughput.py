@@ -25,7 +25,6 @@ Target (issue 2): within 3x of the reference and under 6 GB peak memory on 2 cor
 from __future__ import annotations
 
 import argparse
-import os
 import json
 import shutil
 import subprocess
@@ -35,8 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
+from paths import CACHE  # noqa: E402  (generated worlds, outside the tree)
+
 HERE = Path(__file__).resolve().parent
-CACHE = Path(os.environ.get("HYDRAWATCH_BENCH_CACHE") or Path.home() / ".cache" / "hydrawatch-benchmarks")  # generated worlds: GBs, outside the tree
 RESULTS = HERE / "results"
 
 # Each child prints its result and its own peak RSS (DuckDB's memory is in-process), plus,

@@ -100,8 +100,9 @@ from hydrawatch.synth.handles import (
 from hydrawatch.synth.kinds import AFFIX, CONFUSABLE, DIGIT_INCREMENT, MUTATIONS, NEW_HANDLE_NEW_NAME, NEW_HANDLE_SAME_NAME, TYPO
 from hydrawatch.synth.randomness import Dice, stage_rng
 
+from paths import CACHE  # noqa: E402  (generated worlds, outside the tree)
+
 HERE = Path(__file__).resolve().parent
-CACHE = Path(os.environ.get("HYDRAWATCH_BENCH_CACHE") or Path.home() / ".cache" / "hydrawatch-benchmarks")  # generated worlds: GBs, outside the tree
 RESULTS = HERE / "results"
 SIGNUP_MODEL = HERE.parent / "src" / "hydrawatch" / "evasion" / "models" / "returnee-signup.json"
 INSTALL_HINT = f"{sys.executable} -m pip install -r {HERE / 'requirements.txt'}"

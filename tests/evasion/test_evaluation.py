@@ -28,7 +28,7 @@ def test_pooled_weighs_each_world_by_its_returns():
 def test_export_view_drops_every_account_creation_time_and_keeps_the_rest(tmp_path):
     import json
 
-    from hydrawatch.evaluation.returnees import USER_FIELDS_DROPPED, WorldSpec, _without_user_fields
+    from hydrawatch.evaluation.returnees import VIEWS, WorldSpec, _tweets_view
 
     author = {"id": "1", "username": "abu_1", "name": "Abu", "created_at": "2014-12-14T05:06:17.388Z", "description": "bio"}
     replied = {"id": "2", "username": "other", "created_at": "2013-01-01T00:00:00.000Z"}
@@ -40,7 +40,7 @@ def test_export_view_drops_every_account_creation_time_and_keeps_the_rest(tmp_pa
     ]
     source = tmp_path / "tweets.jsonl"
     source.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines) + "\n", encoding="utf-8")
-    target = _without_user_fields(source, tmp_path / "export.jsonl")
+    target = _tweets_view(source, tmp_path / "export.jsonl", drop=VIEWS["export"][1])
     out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert len(out) == 2
     # the posts keep their own times; no user object keeps a creation time; nothing else changes
@@ -51,19 +51,19 @@ def test_export_view_drops_every_account_creation_time_and_keeps_the_rest(tmp_pa
     assert out[1] == {**lines[1], "author": strip(author), "in_reply_to_user": strip(replied),
                       "referenced_tweets": [{**lines[1]["referenced_tweets"][0], "author": strip(replied)}]}
     # deterministic
-    assert _without_user_fields(source, tmp_path / "again.jsonl").read_bytes() == target.read_bytes()
+    assert _tweets_view(source, tmp_path / "again.jsonl", drop=VIEWS["export"][1]).read_bytes() == target.read_bytes()
     # the bare view drops the profile pictures too
-    bare = _without_user_fields(source, tmp_path / "bare.jsonl", USER_FIELDS_DROPPED["bare"])
+    bare = _tweets_view(source, tmp_path / "bare.jsonl", drop=VIEWS["bare"][1])
     assert [json.loads(line) for line in bare.read_text(encoding="utf-8").splitlines()] == out  # these users have no picture
     lines[0]["author"] = {**author, "profile_image_url": "https://img/a.jpg"}
     source.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
-    bare = _without_user_fields(source, tmp_path / "bare.jsonl", ("created_at", "profile_image_url"))
+    bare = _tweets_view(source, tmp_path / "bare.jsonl", drop=("created_at", "profile_image_url"))
     assert json.loads(bare.read_text(encoding="utf-8"))["author"] == strip(author)
     # the minimal view keeps only what a CSV of tweets keeps: handle, display name, the post
     lines[0]["author"] = {**author, "profile_image_url": "https://img/a.jpg", "url": "https://t.co/x",
                           "public_metrics": {"followers_count": 3}}
     source.write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
-    minimal = json.loads(_without_user_fields(source, tmp_path / "minimal.jsonl", USER_FIELDS_DROPPED["minimal"]).read_text(encoding="utf-8"))
+    minimal = json.loads(_tweets_view(source, tmp_path / "minimal.jsonl", drop=VIEWS["minimal"][1]).read_text(encoding="utf-8"))
     assert minimal["author"] == {"id": "1", "username": "abu_1", "name": "Abu"}
     assert {k: v for k, v in minimal.items() if k != "author"} == {k: v for k, v in lines[0].items() if k != "author"}
     assert WorldSpec(seed=1, view="export").name.endswith("-export")

@@ -79,7 +79,21 @@ class WorldSpec:
             raise ValueError(f"unknown world view {self.view!r}: one of {', '.join(VIEWS)}")
 
 
-VIEWS = ("full", "tweets", "sample", "export", "bare", "minimal", "minimal-sample")
+SAMPLE_FRACTION = 0.2
+#: The minimal views keep what a CSV of tweets keeps (handle, display name, post time and text,
+#: like the Kaggle IsisFanboy export): no creation times, pictures, bios, profile links or counts.
+MINIMAL = ("created_at", "profile_image_url", "description", "url", "public_metrics")
+#: Each view of the tweets file: the share of its lines kept and the fields removed from every
+#: user object. "full" loads the whole world folder (follows and compliance events too).
+VIEWS: dict[str, tuple[float, tuple[str, ...]]] = {
+    "full": (1.0, ()),
+    "tweets": (1.0, ()),
+    "sample": (SAMPLE_FRACTION, ()),
+    "export": (1.0, ("created_at",)),
+    "bare": (1.0, ("created_at", "profile_image_url")),
+    "minimal": (1.0, MINIMAL),
+    "minimal-sample": (SAMPLE_FRACTION, MINIMAL),
+}
 
 
 @dataclass
@@ -102,14 +116,9 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
             generate(WorldConfig(seed=spec.seed, accounts=spec.accounts, network=spec.network, days=spec.days), folder)
         store_path.unlink(missing_ok=True)
         inputs = [folder] if spec.view == "full" else sorted(folder.glob("tweets.jsonl*"))
-        if spec.view == "sample":
-            inputs = [_sample_tweets(inputs[0], cache / f"{spec.name}.jsonl", SAMPLE_FRACTION)]
-        elif spec.view == "minimal-sample":
-            sampled = _sample_tweets(inputs[0], cache / f"{spec.name}.sampled.jsonl", SAMPLE_FRACTION)
-            inputs = [_without_user_fields(sampled, cache / f"{spec.name}.jsonl", USER_FIELDS_DROPPED["minimal"])]
-            sampled.unlink()
-        elif spec.view in USER_FIELDS_DROPPED:
-            inputs = [_without_user_fields(inputs[0], cache / f"{spec.name}.jsonl", USER_FIELDS_DROPPED[spec.view])]
+        fraction, drop = VIEWS[spec.view]
+        if fraction < 1.0 or drop:
+            inputs = [_tweets_view(inputs[0], cache / f"{spec.name}.jsonl", fraction, drop)]
         with Store(store_path) as store:
             summary = ingest_paths(store, inputs)
             if summary.failed:
@@ -118,16 +127,6 @@ def prepare_world(spec: WorldSpec, cache: Path) -> PreparedWorld:
         done.write_text(stamp)
     return PreparedWorld(spec, folder, store_path, load_truth(folder))
 
-
-SAMPLE_FRACTION = 0.2
-#: What each export-like view removes from every user object. The minimal view keeps what a
-#: CSV of tweets keeps (handle, display name, post time and text, like the Kaggle IsisFanboy
-#: export): no creation times, pictures, bios, profile links or counts.
-USER_FIELDS_DROPPED = {
-    "export": ("created_at",),
-    "bare": ("created_at", "profile_image_url"),
-    "minimal": ("created_at", "profile_image_url", "description", "url", "public_metrics"),
-}
 
 
 def _load_avatar_hashes(store: Store, folder: Path, hashes_csv: Path) -> None:
@@ -147,36 +146,29 @@ def _load_avatar_hashes(store: Store, folder: Path, hashes_csv: Path) -> None:
     )
 
 
-def _sample_tweets(source: Path, target: Path, fraction: float) -> Path:
-    """A deterministic sample of a tweets file's lines (by a stable hash of the line)."""
+def _tweets_view(source: Path, target: Path, fraction: float = 1.0, drop: tuple[str, ...] = ()) -> Path:
+    """A view of a tweets file, in one pass: a deterministic sample of its lines (a line is kept
+    when a stable hash of its bytes falls below ``fraction``), and ``drop`` removed from every
+    user object of each line (the author, the replied-to user, and both of each referenced
+    tweet); the posts' own times and everything else kept."""
     import hashlib
 
-    from hydrawatch.sources.base import open_binary
-
-    with open_binary(source) as lines, open(target, "wb") as out:
-        for line in lines:
-            digest = hashlib.blake2b(line, digest_size=4).digest()
-            if int.from_bytes(digest, "little") < fraction * 2**32:
-                out.write(line)
-    return target
-
-
-def _without_user_fields(source: Path, target: Path, fields: tuple[str, ...] = ("created_at",)) -> Path:
-    """A tweets file whose user objects lack ``fields`` (by default ``created_at``: no account
-    creation times), removed from every user object of every line (the author, the replied-to
-    user, and both of each referenced tweet); the posts' own times and everything else kept.
-    Deterministic."""
     import orjson
 
     from hydrawatch.sources.base import open_binary
 
     def strip(user) -> None:
         if isinstance(user, dict):
-            for name in fields:
+            for name in drop:
                 user.pop(name, None)
 
     with open_binary(source) as lines, open(target, "wb") as out:
         for line in lines:
+            if fraction < 1.0 and int.from_bytes(hashlib.blake2b(line, digest_size=4).digest(), "little") >= fraction * 2**32:
+                continue
+            if not drop:
+                out.write(line)
+                continue
             if not line.strip():
                 continue
             tweet = orjson.loads(line)

@@ -10,6 +10,7 @@ it appear. ``FEATURES`` lists them with the sentence that explains a value.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,16 +87,18 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
     return float(shared), shared / len(b)
 
 
+def _accounts_with(sets: list) -> Counter:
+    """How many accounts have each item (a neighbour, a display-name key); each account's
+    items are distinct."""
+    return Counter(item for items in sets for item in items)
+
+
 def _rarity(sets: list[frozenset[str]]) -> dict[str, float]:
     """Each neighbour's inverse document frequency over the table's accounts,
     log(accounts / accounts that have it): sharing a niche account says more than sharing
     the news that everybody follows."""
-    counts: dict[str, int] = {}
-    for neighbours in sets:
-        for neighbour in neighbours:
-            counts[neighbour] = counts.get(neighbour, 0) + 1
     total = max(len(sets), 1)
-    return {neighbour: math.log(total / count) for neighbour, count in counts.items()}
+    return {neighbour: math.log(total / count) for neighbour, count in _accounts_with(sets).items()}
 
 
 def _shared_weight(a: frozenset[str], b: frozenset[str], weight: dict[str, float]) -> float:
@@ -180,10 +183,7 @@ def pair_features(
             for parent in close.get(link.promoter, ()):
                 promoted_near[(parent, link.promoted)] = promoted_near.get((parent, link.promoted), 0) + 1
 
-    name_counts: dict[str, int] = {}
-    for keys in table.name_keys:
-        for key in keys:
-            name_counts[key] = name_counts.get(key, 0) + 1
+    name_counts = _accounts_with(table.name_keys)
 
     if table.followees:
         followee_weight = _rarity(table.followees)
