@@ -55,3 +55,18 @@ def test_workers_give_the_same_keys():
     two = handle_key_hashes(handles, workers=2)
     order_one, order_two = np.lexsort(one[::-1]), np.lexsort(two[::-1])
     assert np.array_equal(one[0][order_one], two[0][order_two]) and np.array_equal(one[1][order_one], two[1][order_two])
+
+
+def test_only_keeps_the_keys_asked_for():
+    """``only=``: per handle, exactly its keys that are among the given ones, in one thread and
+    in several (pieces of 7 handles; the slow path's handles too)."""
+    handles = (VARIED * 30)[:2000]
+    everything = per_handle(handles)
+    rng = np.random.default_rng(3)
+    pool = sorted({value for values in everything for value in values})
+    only = np.array(sorted(rng.choice(pool, len(pool) // 3, replace=False).tolist()), dtype=np.int64)
+    wanted = set(only.tolist())
+    expected = [[value for value in values if value in wanted] for values in everything]
+    assert bulk(handles, only=only, chunk=7) == expected
+    many = (handles * 60)[:120_000]  # over the threaded size
+    assert bulk(many, only=only, workers=2) == (expected * 60)[:120_000]

@@ -11,7 +11,8 @@ from rapidfuzz.distance import Levenshtein
 
 from hydrawatch.core.text import handle_skeleton
 from hydrawatch.evasion.handles import affix, digit_change, relate, relate_many
-from hydrawatch.evasion.index import BruteForceIndex, KeyIndex
+from hydrawatch.evasion import index as index_module
+from hydrawatch.evasion.index import BruteForceIndex, KeyIndex, among, shared_key_pairs
 from hydrawatch.evasion.keys import handle_keys, hash_keys, name_keys
 
 
@@ -92,6 +93,68 @@ def test_key_index_matches_brute_force(entries, queries, cap, since, until, merg
     assert fast.lookup(q, cap, since, until).tolist() == slow.lookup(q, cap, since, until).tolist()
     fast.merge()
     assert fast.lookup(q, cap, since, until).tolist() == slow.lookup(q, cap, since, until).tolist()
+
+
+@pytest.mark.parametrize("cores", [2, 3, 4, 8])
+@pytest.mark.parametrize("timed", [False, True])
+def test_parallel_sort_equals_one_sort(monkeypatch, cores, timed):
+    """A large index is sorted in parts by the top bits of the hash, in threads: the same
+    postings, in the same order, as one sort; repeated postings still kept once."""
+    rng = np.random.default_rng(cores)
+    hashes = rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, 3000, dtype=np.int64)
+    hashes = np.concatenate([hashes, hashes[:500], rng.integers(-3, 3, 500)])  # shared keys, both signs near 0
+    rows = rng.integers(0, 400, len(hashes))
+    rows[3000:3200] = rows[:200]  # the same (key, row) twice
+    times = rng.integers(0, 3, len(hashes)).astype(float) if timed else np.zeros(len(hashes))
+    one = KeyIndex()
+    one.add_many(rows, hashes, times)
+    monkeypatch.setattr(index_module, "PARALLEL_SORT_FROM", 0)
+    monkeypatch.setattr(index_module, "_usable_cores", lambda: cores)
+    parted = KeyIndex()
+    parted.add_many(rows[:2000], hashes[:2000], times[:2000])
+    parted.add_many(rows[2000:], hashes[2000:], times[2000:])
+    for mine, reference in zip(parted.state().values(), one.state().values()):
+        assert np.array_equal(mine, reference)
+    keys = np.lexsort((one.rows_, one.times_, one.hashes_))
+    assert np.array_equal(keys, np.arange(len(keys)))  # the reference is sorted
+    assert len(one) == len({(h, r, t) for h, r, t in zip(hashes.tolist(), rows.tolist(), times.tolist())})
+
+
+@settings(max_examples=100, deadline=None)
+@given(hashes=st.lists(st.integers(-2**63, 2**63 - 1) | st.integers(-40, 40), max_size=400),
+       keys=st.lists(st.integers(-2**63, 2**63 - 1) | st.integers(-40, 40), max_size=20))
+def test_among_is_isin(hashes, keys):
+    """Both ways: the low-bits table (many hashes, few keys) and the plain binary search."""
+    hashes, keys = np.array(hashes, dtype=np.int64), np.unique(np.array(keys, dtype=np.int64))
+    assert among(hashes, keys).tolist() == np.flatnonzero(np.isin(hashes, keys)).tolist()
+
+
+def test_among_through_the_table_with_colliding_low_bits():
+    rng = np.random.default_rng(0)
+    keys = np.unique(rng.integers(-2**63, 2**63 - 1, 300, dtype=np.int64))
+    # hashes: some keys, some with a key's low 24 bits but other high bits (pass the table, fail the search), others
+    twins = (keys[:100] ^ (rng.integers(1, 2**39, 100, dtype=np.int64) << 24))
+    hashes = rng.permutation(np.concatenate([keys[::2], twins, rng.integers(-2**63, 2**63 - 1, 20_000, dtype=np.int64)]))
+    assert len(hashes) > 16 * len(keys)
+    assert among(hashes, keys).tolist() == np.flatnonzero(np.isin(hashes, keys)).tolist()
+    assert len(among(hashes, keys)) == len(keys[::2])
+
+
+@settings(max_examples=80, deadline=None)
+@given(entries=st.lists(st.tuples(st.integers(0, 50), st.lists(st.integers(-5, 40), max_size=6)), max_size=60),
+       queries=st.lists(st.tuples(st.integers(0, 9), st.integers(-8, 45)), max_size=30), cap=st.one_of(st.none(), st.integers(1, 5)))
+def test_shared_key_pairs_equal_the_whole_index(entries, queries, cap):
+    """Indexing only the keys some query has gives the pairs of the whole index: the cap still
+    counts every posting of a key."""
+    rows = np.array([row for row, keys in entries for _ in keys], dtype=np.int64)
+    hashes = np.array([key for _, keys in entries for key in keys], dtype=np.int64)
+    query_rows = np.array([q for q, _ in queries], dtype=np.int64)
+    query_hashes = np.array([k for _, k in queries], dtype=np.int64)
+    whole = KeyIndex()
+    whole.add_many(rows, hashes)
+    expected = whole.lookup_pairs(query_rows, query_hashes, cap)
+    found = shared_key_pairs(query_rows, query_hashes, rows, hashes, cap)
+    assert [a.tolist() for a in found] == [a.tolist() for a in expected]
 
 
 def test_lookup_pairs_matches_single_lookups():

@@ -28,6 +28,7 @@ import numpy as np
 
 from hydrawatch.core.text import _HANDLE_TABLE, skeleton
 
+from .index import among
 from .keys import _FNV_PRIME, _MIN_KEY, _PREFIXES, _SUFFIXES, _fnv1a, handle_keys, hash_keys
 
 #: Longer handles take the per-handle path (platform handles have at most 15 to 30 characters).
@@ -59,14 +60,26 @@ _LOWER[ord("A") : ord("Z") + 1] += 32
 _PREFIX_STATES = {kind: np.uint64(_fnv1a(f"{kind}:".encode())) for kind in ("skel", "nodigit", "stem", "del")}
 
 
-def handle_key_hashes(handles: Sequence[str], workers: int = 1, chunk: int = 200_000) -> tuple[np.ndarray, np.ndarray]:
+def handle_key_hashes(handles: Sequence[str], workers: int = 1, chunk: int = 50_000,
+                      only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(position of the handle in ``handles``, key hash) for every key of every handle: the
     distinct values of ``hash_keys(handle_keys(h))``, grouped by handle in no particular order.
-    ``workers`` > 1 splits 100,000 handles or more over that many processes (same result)."""
+    ``only`` (sorted distinct hashes) keeps just the keys among them, piece by piece, so the
+    keys of a million handles never all sit in memory when a batch needs those it shares.
+    ``workers`` > 1 shares ``chunk``-handle pieces of 100,000 handles or more among that many
+    threads (same result): the work is numpy column loops, which run without the GIL."""
     handles = list(handles)
     if workers > 1 and len(handles) >= 100_000:
-        return _in_processes(handles, workers, chunk)
+        return _in_threads(handles, workers, chunk, only)
     owners, hashes = [], []
+
+    def add(piece_owners: np.ndarray, piece_hashes: np.ndarray) -> None:
+        if only is not None:
+            kept = among(piece_hashes, only)
+            piece_owners, piece_hashes = piece_owners[kept], piece_hashes[kept]
+        owners.append(piece_owners)
+        hashes.append(piece_hashes)
+
     lengths = np.fromiter(map(len, handles), dtype=np.int64, count=len(handles))
     short = np.flatnonzero(lengths <= MAX_FAST_LENGTH)
     fast = np.zeros(len(handles), dtype=bool)
@@ -80,26 +93,26 @@ def handle_key_hashes(handles: Sequence[str], workers: int = 1, chunk: int = 200
         fast[positions[ok]] = True
         if ok.any():
             rows, row_hashes = _ascii_key_hashes(codes[ok].astype(np.uint8), lengths[positions[ok]])
-            owners.append(positions[ok][rows])
-            hashes.append(row_hashes)
+            add(positions[ok][rows], row_hashes)
     slow = np.flatnonzero(~fast)
     if len(slow):
         keys = [handle_keys(handles[p]) for p in slow.tolist()]
-        owners.append(np.repeat(slow, [len(k) for k in keys]))
-        hashes.append(hash_keys([key for some in keys for key in some]))
+        add(np.repeat(slow, [len(k) for k in keys]), hash_keys([key for some in keys for key in some]))
     if not owners:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(owners), np.concatenate(hashes)
 
 
-def _in_processes(handles: list[str], workers: int, chunk: int) -> tuple[np.ndarray, np.ndarray]:
-    from concurrent.futures import ProcessPoolExecutor
+def _in_threads(handles: list[str], workers: int, chunk: int, only: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Threads rather than processes: nothing to pickle or start (1M handles on 2 cores: 2.2 s
+    in threads, 3.5 s in processes, 4.7 s in one thread), and pieces of 50,000 handles keep each
+    column loop's arrays in cache."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    bounds = np.linspace(0, len(handles), workers + 1).astype(int).tolist()
-    parts = [handles[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-    with ProcessPoolExecutor(workers) as pool:
-        results = list(pool.map(handle_key_hashes, parts, [1] * len(parts), [chunk] * len(parts)))
-    owners = np.concatenate([part_owners + offset for (part_owners, _), offset in zip(results, bounds)])
+    starts = list(range(0, len(handles), chunk))
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(lambda start: handle_key_hashes(handles[start : start + chunk], 1, chunk, only), starts))
+    owners = np.concatenate([part_owners + start for (part_owners, _), start in zip(results, starts)])
     return owners, np.concatenate([part_hashes for _, part_hashes in results])
 
 

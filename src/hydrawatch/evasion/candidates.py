@@ -39,7 +39,7 @@ import numpy as np
 from scipy import sparse
 
 from .accounts import NO_TIME, AccountTable
-from .index import KeyIndex
+from .index import shared_key_pairs
 from .bulk_keys import handle_key_hashes
 from .keys import hash_keys, is_default_avatar, name_keys
 
@@ -201,15 +201,13 @@ def _no_pairs() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _key_pairs(parents: np.ndarray, children: np.ndarray, hashes_of, max_postings: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs sharing a key; ``hashes_of(rows)`` gives (row, key hash) for every key of every row."""
-    index = KeyIndex()
-    child_rows, child_hashes = hashes_of(children)
-    if len(child_rows):
-        index.add_many(child_rows, child_hashes)
+    """Pairs sharing a key; ``hashes_of(rows)`` gives (row, key hash) for every key of every row.
+    The children's keys are indexed (the cap counts children), the parents' looked up."""
     query_rows, query_hashes = hashes_of(parents)
     if not len(query_rows):
         return _no_pairs()
-    return index.lookup_pairs(query_rows, query_hashes, max_postings)
+    child_rows, child_hashes = hashes_of(children)
+    return shared_key_pairs(query_rows, query_hashes, child_rows, child_hashes, max_postings)
 
 
 def _handle_hashes(table: AccountTable, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

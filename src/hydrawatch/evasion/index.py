@@ -13,7 +13,9 @@ that range inside each key, so a key held by 20,000 identities over a year costs
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -38,6 +40,80 @@ def distinct(values: np.ndarray) -> np.ndarray:
     10,000-account batch.)"""
     values = np.sort(values)
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
+_FILTER_BITS = 24  # a 16 MB table of the keys' low bits: 10,000 handles' ~160,000 keys fill 1 %
+
+
+def among(hashes: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Positions of the ``hashes`` that are among the sorted distinct ``keys``. A table of the
+    keys' low bits turns most others away before the binary search (15.8M hashes against 160,000
+    keys: 0.4 s)."""
+    hashes = np.asarray(hashes, dtype=np.int64)
+    if not len(keys) or not len(hashes):
+        return np.zeros(0, dtype=np.int64)
+    if len(hashes) > 16 * len(keys) and len(keys) < (1 << _FILTER_BITS) // 8:
+        low = np.int64((1 << _FILTER_BITS) - 1)
+        table = np.zeros(1 << _FILTER_BITS, dtype=bool)
+        table[keys & low] = True
+        maybe = np.flatnonzero(table[hashes & low])
+    else:
+        maybe = np.arange(len(hashes))
+    candidates = hashes[maybe]
+    at = np.minimum(np.searchsorted(keys, candidates), len(keys) - 1)
+    return maybe[keys[at] == candidates]
+
+
+def shared_key_pairs(query_rows: np.ndarray, query_hashes: np.ndarray, rows: np.ndarray, hashes: np.ndarray,
+                     max_postings: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``KeyIndex`` of (rows, hashes), then ``lookup_pairs`` of the queries: the same pairs, but
+    only the postings of keys some query has are indexed (a key's cap counts all its postings
+    either way), so 10,000 queries against 1M handles sort 1.8M postings instead of 15.8M."""
+    kept = among(hashes, distinct(np.asarray(query_hashes, dtype=np.int64)))
+    index = KeyIndex()
+    index.add_many(np.asarray(rows, dtype=np.int64)[kept], np.asarray(hashes, dtype=np.int64)[kept])
+    return index.lookup_pairs(query_rows, query_hashes, max_postings)
+
+
+#: Postings from which :func:`_sorted_postings` sorts in parts (below it one sort is quicker).
+PARALLEL_SORT_FROM = 1_000_000
+_PART_BITS = 4  # 16 parts by the top bits of the hash: cache-sized sorts, shared among threads
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # a process pinned to one core gets one thread
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _sorted_postings(hashes: np.ndarray, rows: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The postings sorted by (hash, time, row). A large index is first split by the top bits of
+    the hash (a radix pass), then the parts are sorted apart, in threads on several cores (numpy
+    sorts without the GIL): 15.8M postings of 1M handles, 1.6 s on 2 cores, 2.3 s on one,
+    instead of 2.8 s for one lexsort and its gathers."""
+    timed = bool(times.any())
+    if len(hashes) < PARALLEL_SORT_FROM:
+        order = np.lexsort((rows, times, hashes)) if timed else np.lexsort((rows, hashes))
+        return hashes[order], rows[order], times[order]
+    # the top bits of the hash with the sign flipped number the parts in ascending hash order
+    part_of = ((hashes.view(np.uint64) >> np.uint64(64 - _PART_BITS)) ^ np.uint64(1 << (_PART_BITS - 1))).astype(np.uint8)
+    by_part = np.argsort(part_of, kind="stable")  # a radix sort on one byte
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(part_of, minlength=1 << _PART_BITS)))).tolist()
+    del part_of
+    columns = [hashes[by_part], rows[by_part]] + ([times[by_part]] if timed else [])
+    del by_part
+
+    def sort_part(part: int) -> None:
+        piece = slice(bounds[part], bounds[part + 1])
+        part_hashes, part_rows = columns[0][piece], columns[1][piece]
+        order = np.lexsort((part_rows, columns[2][piece], part_hashes)) if timed else np.lexsort((part_rows, part_hashes))
+        for column in columns:
+            column[piece] = column[piece][order]
+
+    with ThreadPoolExecutor(min(_usable_cores(), 4)) as pool:
+        list(pool.map(sort_part, range(1 << _PART_BITS)))
+    return columns[0], columns[1], columns[2] if timed else np.zeros(len(hashes))
 
 
 class KeyIndex:
@@ -81,12 +157,13 @@ class KeyIndex:
         hashes = np.concatenate([self.hashes_, *self._pending_hashes])
         rows = np.concatenate([self.rows_, *self._pending_rows])
         times = np.concatenate([self.times_, *self._pending_times])
-        order = np.lexsort((rows, times, hashes)) if times.any() else np.lexsort((rows, hashes))
-        hashes, rows, times = hashes[order], rows[order], times[order]
+        hashes, rows, times = _sorted_postings(hashes, rows, times)
         # a row listed twice under one key (at one time) is one posting
-        distinct = np.ones(len(hashes), dtype=bool)
-        distinct[1:] = (hashes[1:] != hashes[:-1]) | (rows[1:] != rows[:-1]) | (times[1:] != times[:-1])
-        self.hashes_, self.rows_, self.times_ = hashes[distinct], rows[distinct], times[distinct]
+        repeated = (hashes[1:] == hashes[:-1]) & (rows[1:] == rows[:-1]) & (times[1:] == times[:-1])
+        if repeated.any():
+            keep = np.concatenate(([True], ~repeated))
+            hashes, rows, times = hashes[keep], rows[keep], times[keep]
+        self.hashes_, self.rows_, self.times_ = hashes, rows, times
         self._pending_hashes, self._pending_rows, self._pending_times, self._pending = [], [], [], 0
         self._pending_arrays = None
 

@@ -149,7 +149,7 @@ class OnlineMatcher:
 
     def add_many(self, identities: list[Identity], workers: int = 2) -> None:
         """Bulk load (one index merge at the end). The keys of all handles are built at once
-        (:mod:`.bulk_keys`), in ``workers`` processes for large batches."""
+        (:mod:`.bulk_keys`), in ``workers`` threads for large batches."""
         fresh, fresh_rows = [], []
         for identity in identities:
             key = (identity.platform, identity.account_id)
