@@ -133,8 +133,13 @@ class OnlineMatcher:
                 self.index_.add(row, hash_keys(_identity_keys(self.handles_[row], self.names_[row], self.avatars_[row])), self.ended_at_[row])
             self._columns_cache = None
             return
+        row = self._append(identity)
+        self.index_.add(row, hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls)), float(identity.ended_at))
+
+    def _append(self, identity: Identity) -> int:
+        """A new identity's row in every column (its keys are indexed by the caller)."""
         row = len(self.account_id_)
-        self.row_of_[key] = row
+        self.row_of_[(identity.platform, identity.account_id)] = row
         self.platform_.append(identity.platform)
         self.account_id_.append(identity.account_id)
         self.handles_.append(tuple(identity.handles))
@@ -145,7 +150,7 @@ class OnlineMatcher:
         self.avatar_hashes_.append(tuple(identity.avatar_hashes))
         for pdq in identity.avatar_hashes:
             self.pictures_.add(pdq, row)
-        self.index_.add(row, hash_keys(_identity_keys(identity.handles, identity.display_names, identity.avatar_urls)), float(identity.ended_at))
+        return row
 
     def add_many(self, identities: list[Identity], workers: int = 2) -> None:
         """Bulk load (one index merge at the end). The keys of all handles are built at once
@@ -156,20 +161,8 @@ class OnlineMatcher:
             if key in self.row_of_:
                 self.add_suspended(identity)
                 continue
-            row = len(self.account_id_)
-            self.row_of_[key] = row
-            self.platform_.append(identity.platform)
-            self.account_id_.append(identity.account_id)
-            self.handles_.append(tuple(identity.handles))
-            self.names_.append(tuple(identity.display_names))
-            self.bio_.append(normalize_text(identity.bio or ""))
-            self.avatars_.append(tuple(identity.avatar_urls))
-            self.ended_at_.append(float(identity.ended_at))
-            self.avatar_hashes_.append(tuple(identity.avatar_hashes))
-            for pdq in identity.avatar_hashes:
-                self.pictures_.add(pdq, row)
             fresh.append(identity)
-            fresh_rows.append(row)
+            fresh_rows.append(self._append(identity))
         if fresh:
             owners, hashes = _identity_key_hashes(fresh, workers)
             ended = np.fromiter((float(i.ended_at) for i in fresh), dtype=np.float64, count=len(fresh))
