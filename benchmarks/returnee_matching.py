@@ -81,6 +81,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -172,6 +173,15 @@ class World:
     mutation: np.ndarray  # mutation name of a returnee, "" otherwise
     predecessor: np.ndarray  # suspended row of a returnee's old identity, -1 otherwise
     warmup_handles: list[str] = field(default_factory=list)
+
+    @cached_property
+    def suspended_lower(self) -> np.ndarray:
+        """The lower-cased suspended handles, what every method scores (made once)."""
+        return lower(self.suspended_handles)
+
+    @cached_property
+    def new_lower(self) -> np.ndarray:
+        return lower(self.new_handles)
 
     def findable(self) -> np.ndarray:
         """Returnees whose new handle derives from the old one (the ones recall@10 counts)."""
@@ -476,12 +486,20 @@ def recall_by_mutation(world: World, found: np.ndarray, among: np.ndarray) -> di
     return out
 
 
+def recall_of(world: World, best_queries: np.ndarray, best_suspended: np.ndarray) -> tuple[np.ndarray, float | None, dict]:
+    """What a method's top 10 found: per query whether its predecessor is among them, recall@10
+    over every findable returnee, and recall@10 by mutation."""
+    found = found_predecessor(world, best_queries, best_suspended)
+    everyone = np.ones(len(found), dtype=bool)
+    return found, recall(world, found, everyone), recall_by_mutation(world, found, everyone)
+
+
 def hydrawatch_join(world: World, max_postings: int) -> tuple[BatchRun, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """The batch path of ``hydrawatch returnees`` (``candidates._key_pairs``): the new handles'
     keys first, then the suspended handles' keys kept only where a new handle has the key
     (``handle_key_hashes(..., only=)``, in threads), a KeyIndex of those, ``lookup_pairs``."""
     clear_key_caches()
-    suspended_lower, new_lower = lower(world.suspended_handles), lower(world.new_handles)
+    suspended_lower, new_lower = world.suspended_lower, world.new_lower
     started = time.perf_counter()
     query_rows, query_hashes = handle_key_hashes(world.new_handles)
     owners, hashes = handle_key_hashes(world.suspended_handles, workers=KEY_WORKERS, only=distinct(query_hashes))
@@ -492,11 +510,9 @@ def hydrawatch_join(world: World, max_postings: int) -> tuple[BatchRun, np.ndarr
     scoring_done = time.perf_counter()
     best_queries, best_suspended = top_k_per_query(pair_queries, pair_suspended, scores)
     done = time.perf_counter()
-    found = found_predecessor(world, best_queries, best_suspended)
-    everyone = np.ones(len(found), dtype=bool)
+    found, found_recall, by_mutation = recall_of(world, best_queries, best_suspended)
     run = BatchRun("hydrawatch key join", f"{KEY_WORKERS} (keys); 1 (join); 2 (cpdist)", 0.0, done - started,
-                   len(world.new_handles), len(pair_queries), recall(world, found, everyone),
-                   by_mutation=recall_by_mutation(world, found, everyone),
+                   len(world.new_handles), len(pair_queries), found_recall, by_mutation=by_mutation,
                    notes={"keys_seconds": keys_seconds, "join_seconds": lookup_done - started - keys_seconds,
                           "shared_postings": len(hashes), "scoring_seconds": scoring_done - lookup_done,
                           "top10_seconds": done - scoring_done, "max_postings": max_postings})
@@ -508,7 +524,7 @@ def hydrawatch_batch(world: World, max_postings: int) -> tuple[BatchRun, BatchRu
     queries; the second run is the same queries against that index saved to disk and loaded back,
     as a batch job would reuse the index kept for the online matcher."""
     clear_key_caches()
-    suspended_lower, new_lower = lower(world.suspended_handles), lower(world.new_handles)
+    suspended_lower, new_lower = world.suspended_lower, world.new_lower
     started = time.perf_counter()
     owners, hashes = handle_key_hashes(world.suspended_handles, workers=KEY_WORKERS)
     keys_seconds = time.perf_counter() - started
@@ -535,11 +551,9 @@ def hydrawatch_batch(world: World, max_postings: int) -> tuple[BatchRun, BatchRu
     best_queries, best_suspended = top_k_per_query(pair_queries, pair_suspended, scores)
     query_seconds = time.perf_counter() - started
 
-    found = found_predecessor(world, best_queries, best_suspended)
-    everyone = np.ones(len(found), dtype=bool)
+    found, found_recall, by_mutation = recall_of(world, best_queries, best_suspended)
     run = BatchRun("hydrawatch KeyIndex, all keys", f"{KEY_WORKERS} (keys); 2 (index sort); 2 (cpdist)", build_seconds, query_seconds,
-                   len(world.new_handles), len(pair_queries), recall(world, found, everyone),
-                   by_mutation=recall_by_mutation(world, found, everyone),
+                   len(world.new_handles), len(pair_queries), found_recall, by_mutation=by_mutation,
                    notes={"keys_seconds": keys_seconds, "sort_seconds": build_seconds - keys_seconds, "postings": len(index),
                           "index_bytes": index.nbytes(), "lookup_seconds": lookup_seconds,
                           "scoring_seconds": scoring_done - started - lookup_seconds,
@@ -551,7 +565,7 @@ def hydrawatch_batch(world: World, max_postings: int) -> tuple[BatchRun, BatchRu
 
 def cdist_batch(world: World, sample: int, chunk: int = 25) -> tuple[BatchRun, np.ndarray]:
     """All-pairs scores for the first ``sample`` queries, extrapolated linearly to all."""
-    suspended_lower, new_lower = lower(world.suspended_handles), lower(world.new_handles)
+    suspended_lower, new_lower = world.suspended_lower, world.new_lower
     choices = suspended_lower.tolist()
     best_queries, best_suspended = [], []
     cdist_seconds = top_seconds = 0.0
@@ -607,8 +621,7 @@ def tune_lsh_threshold(world: World, subset: int) -> tuple[float, list[dict]]:
     suspended_minhashes = list(MinHash.generator((shingles(h) for h in world.suspended_handles[:subset]), num_perm=NUM_PERM))
     queries = np.flatnonzero(world.findable() & (world.predecessor < subset) & (world.predecessor >= 0))
     query_minhashes = list(MinHash.generator((shingles(world.new_handles[q]) for q in queries), num_perm=NUM_PERM))
-    suspended_lower = lower(world.suspended_handles[:subset])
-    new_lower = lower([world.new_handles[q] for q in queries])
+    suspended_lower, new_lower = world.suspended_lower[:subset], world.new_lower[queries]
     sweep = []
     for threshold in LSH_THRESHOLDS:
         started = time.perf_counter()
@@ -630,7 +643,7 @@ def tune_lsh_threshold(world: World, subset: int) -> tuple[float, list[dict]]:
 def lsh_batch(world: World, threshold: float) -> tuple[BatchRun, np.ndarray]:
     from datasketch import MinHash, MinHashLSH
 
-    suspended_lower, new_lower = lower(world.suspended_handles), lower(world.new_handles)
+    suspended_lower, new_lower = world.suspended_lower, world.new_lower
     gc.collect()
     rss_before = rss_bytes()
     started = time.perf_counter()
@@ -651,11 +664,9 @@ def lsh_batch(world: World, threshold: float) -> tuple[BatchRun, np.ndarray]:
     del lsh
     gc.collect()
 
-    found = found_predecessor(world, best_queries, best_suspended)
-    everyone = np.ones(len(found), dtype=bool)
+    found, found_recall, by_mutation = recall_of(world, best_queries, best_suspended)
     run = BatchRun(f"datasketch MinHashLSH t={threshold}", "1 (no parallel API); 2 (cpdist scoring)", build_seconds, query_seconds,
-                   len(world.new_handles), len(pair_queries), recall(world, found, everyone),
-                   by_mutation=recall_by_mutation(world, found, everyone),
+                   len(world.new_handles), len(pair_queries), found_recall, by_mutation=by_mutation,
                    notes={"threshold": threshold, "num_perm": NUM_PERM, "bands_rows": list(bands), "rss_growth_bytes": rss_growth,
                           "minhash_and_lsh_query_seconds": candidates_seconds})
     return run, found

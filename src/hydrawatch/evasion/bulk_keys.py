@@ -28,7 +28,7 @@ import numpy as np
 
 from hydrawatch.core.text import _HANDLE_TABLE, skeleton
 
-from .index import among
+from .index import KeyFilter
 from .keys import _FNV_PRIME, _MIN_KEY, _PREFIXES, _SUFFIXES, _fnv1a, handle_keys, hash_keys
 
 #: Longer handles take the per-handle path (platform handles have at most 15 to 30 characters).
@@ -61,21 +61,24 @@ _PREFIX_STATES = {kind: np.uint64(_fnv1a(f"{kind}:".encode())) for kind in ("ske
 
 
 def handle_key_hashes(handles: Sequence[str], workers: int = 1, chunk: int = 50_000,
-                      only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      only: np.ndarray | KeyFilter | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(position of the handle in ``handles``, key hash) for every key of every handle: the
     distinct values of ``hash_keys(handle_keys(h))``, grouped by handle in no particular order.
-    ``only`` (sorted distinct hashes) keeps just the keys among them, piece by piece, so the
-    keys of a million handles never all sit in memory when a batch needs those it shares.
-    ``workers`` > 1 shares ``chunk``-handle pieces of 100,000 handles or more among that many
-    threads (same result): the work is numpy column loops, which run without the GIL."""
+    ``only`` (sorted distinct hashes, or a :class:`KeyFilter` of them) keeps just the keys among
+    them, piece by piece, so the keys of a million handles never all sit in memory when a batch
+    needs those it shares. ``workers`` > 1 shares ``chunk``-handle pieces of 100,000 handles or
+    more among that many threads (same result): the work is numpy column loops, which run
+    without the GIL."""
     handles = list(handles)
+    if only is not None and not isinstance(only, KeyFilter):
+        only = KeyFilter(only)  # one filter for every piece
     if workers > 1 and len(handles) >= 100_000:
         return _in_threads(handles, workers, chunk, only)
     owners, hashes = [], []
 
     def add(piece_owners: np.ndarray, piece_hashes: np.ndarray) -> None:
         if only is not None:
-            kept = among(piece_hashes, only)
+            kept = only.positions(piece_hashes)
             piece_owners, piece_hashes = piece_owners[kept], piece_hashes[kept]
         owners.append(piece_owners)
         hashes.append(piece_hashes)
@@ -103,7 +106,7 @@ def handle_key_hashes(handles: Sequence[str], workers: int = 1, chunk: int = 50_
     return np.concatenate(owners), np.concatenate(hashes)
 
 
-def _in_threads(handles: list[str], workers: int, chunk: int, only: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _in_threads(handles: list[str], workers: int, chunk: int, only: KeyFilter | None) -> tuple[np.ndarray, np.ndarray]:
     """Threads rather than processes: nothing to pickle or start (1M handles on 2 cores: 2.2 s
     in threads, 3.5 s in processes, 4.7 s in one thread), and pieces of 50,000 handles keep each
     column loop's arrays in cache."""

@@ -43,25 +43,36 @@ def distinct(values: np.ndarray) -> np.ndarray:
 
 
 _FILTER_BITS = 24  # a 16 MB table of the keys' low bits: 10,000 handles' ~160,000 keys fill 1 %
+_LOW_BITS = np.int64((1 << _FILTER_BITS) - 1)
+
+
+class KeyFilter:
+    """Which hashes are among some sorted distinct keys. With ``table``, a table of the keys'
+    low bits turns most other hashes away before the binary search: worth its 16 MB when many
+    hashes are asked about, or when one filter serves many pieces (``handle_key_hashes(only=)``)."""
+
+    def __init__(self, keys: np.ndarray, table: bool = True) -> None:
+        self.keys = np.asarray(keys, dtype=np.int64)
+        self.table: np.ndarray | None = None
+        if table and 0 < len(self.keys) < (1 << _FILTER_BITS) // 8:
+            self.table = np.zeros(1 << _FILTER_BITS, dtype=bool)
+            self.table[self.keys & _LOW_BITS] = True
+
+    def positions(self, hashes: np.ndarray) -> np.ndarray:
+        """Positions of the ``hashes`` that are among the keys."""
+        hashes = np.asarray(hashes, dtype=np.int64)
+        if not len(self.keys) or not len(hashes):
+            return np.zeros(0, dtype=np.int64)
+        maybe = np.flatnonzero(self.table[hashes & _LOW_BITS]) if self.table is not None else np.arange(len(hashes))
+        candidates = hashes[maybe]
+        at = np.minimum(np.searchsorted(self.keys, candidates), len(self.keys) - 1)
+        return maybe[self.keys[at] == candidates]
 
 
 def among(hashes: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Positions of the ``hashes`` that are among the sorted distinct ``keys``. A table of the
-    keys' low bits turns most others away before the binary search (15.8M hashes against 160,000
-    keys: 0.4 s)."""
-    hashes = np.asarray(hashes, dtype=np.int64)
-    if not len(keys) or not len(hashes):
-        return np.zeros(0, dtype=np.int64)
-    if len(hashes) > 16 * len(keys) and len(keys) < (1 << _FILTER_BITS) // 8:
-        low = np.int64((1 << _FILTER_BITS) - 1)
-        table = np.zeros(1 << _FILTER_BITS, dtype=bool)
-        table[keys & low] = True
-        maybe = np.flatnonzero(table[hashes & low])
-    else:
-        maybe = np.arange(len(hashes))
-    candidates = hashes[maybe]
-    at = np.minimum(np.searchsorted(keys, candidates), len(keys) - 1)
-    return maybe[keys[at] == candidates]
+    """Positions of the ``hashes`` that are among the sorted distinct ``keys`` (15.8M hashes
+    against 160,000 keys: 0.4 s); the low-bits table only when there are many more hashes than keys."""
+    return KeyFilter(keys, table=len(hashes) > 16 * len(keys)).positions(hashes)
 
 
 def shared_key_pairs(query_rows: np.ndarray, query_hashes: np.ndarray, rows: np.ndarray, hashes: np.ndarray,
