@@ -267,3 +267,20 @@ def test_returnees_keep_their_style(world: dict) -> None:
     # Most keep their language; a few change their language mix.
     assert 0.75 * len(returnees) <= same_language < len(returnees)
     assert same_image >= 10 and new_url >= same_image
+
+
+def test_network_members_rarely_share_a_display_name_by_chance(world: dict) -> None:
+    """Display names repeat among one person's accounts, seldom between two network members
+    (as in the real Kaggle collection), while ordinary users keep their common namesakes."""
+    first_names: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in world["accounts"].values():
+        if row["joined"] == "initial" and row["group"] in ("network", "ordinary") and row["role"] != "media":
+            first_names[row["group"]][row["person_id"]] = row["display_name"]
+
+    def shared(names: dict[str, str]) -> float:
+        counts = Counter(names.values())
+        return sum(1 for name in names.values() if counts[name] > 1) / len(names)
+
+    assert len(first_names["network"]) >= 80
+    assert shared(first_names["network"]) < 0.2
+    assert shared(first_names["ordinary"]) > 0.4

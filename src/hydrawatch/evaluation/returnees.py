@@ -37,6 +37,7 @@ from hydrawatch.pipeline import returnee_accounts
 from hydrawatch.store.duck import Store
 from hydrawatch.store.schema import SCHEMA_VERSION
 from hydrawatch.synth import WorldConfig, generate
+from hydrawatch.synth.world import WORLD_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class WorldSpec:
 
     @property
     def world_name(self) -> str:
-        return f"world-s{self.seed}-a{self.accounts}-n{self.network}-d{self.days}"
+        return f"world-s{self.seed}-a{self.accounts}-n{self.network}-d{self.days}-v{WORLD_VERSION}"
 
     @property
     def name(self) -> str:

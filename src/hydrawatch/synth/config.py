@@ -214,6 +214,10 @@ class WorldConfig:
     """Per network suspension: probability that an unrelated account with a similar handle
     is created right after it (an innocent decoy for returnee detection)."""
 
+    distinctive_name_share: float = 0.7
+    """Share of network members who write a distinctive display name (a kunya with a nisba
+    and a mark of their own) rather than a plain kunya or given name that others share."""
+
     rename_probability: float = 0.05
     """Probability that a network account changes its handle during its life."""
     mass_rename_day: int | None = None
@@ -331,7 +335,7 @@ class WorldConfig:
             "recruit_after_suspension_share", "news_fraction", "religious_fraction",
             "political_fraction", "counter_fraction", "researcher_fraction",
             "lookalike_fraction", "spam_fraction", "parody_probability",
-            "decoy_lookalike_probability", "rename_probability", "mass_rename_fraction",
+            "decoy_lookalike_probability", "distinctive_name_share", "rename_probability", "mass_rename_fraction",
             "ordinary_rename_probability", "ordinary_protect_probability",
             "ordinary_delete_probability", "protected_media_fraction", "telegram_share_start",
             "telegram_share_end", "shortener_share", "within_community_follow_probability",

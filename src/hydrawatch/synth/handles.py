@@ -8,6 +8,7 @@ which only needs uniqueness among existing accounts), so a handle names one acco
 
 from __future__ import annotations
 
+import random
 import re
 
 from . import vocabulary as vocab
@@ -19,7 +20,7 @@ from .kinds import (
     NEW_HANDLE_SAME_NAME,
     TYPO,
 )
-from .randomness import Dice, lower_token
+from .randomness import Dice, lower_token, mix64
 
 MAX_HANDLE = 15
 MIN_HANDLE = 4
@@ -83,6 +84,40 @@ def arabic_identity(dice: Dice, kunya_probability: float, digit_probability: flo
         # Latin transliteration, as many Arabic-speaking users write their names.
         name = (f"{kunya_latin.title()} {latin.title()}" if kunya else f"{latin.title()} {dice.pick(vocab.ARABIC_MALE)[0].title()}")
     return handle, name
+
+
+def nom_de_guerre(name: str, key: int, latin: bool) -> str:
+    """A distinctive display name built on ``name`` (a kunya or given name): a nisba from an
+    invented place and, for some, a mark of their own ("Abu Omar al-Qarnadi 🌿").
+
+    Network members mostly write such names: in the real Kaggle collection of ~100 supporters,
+    display names repeat only among one person's accounts, where plain kunyas drawn from a few
+    dozen names would give a dozen chance namesakes per hundred people. The draws come from
+    ``key`` (a stable hash) rather than the world's dice, so the rest of the world is unchanged."""
+    rng = random.Random(mix64(key))
+    first = rng.randrange(len(vocab.NISBA_SYLLABLES))
+    second = rng.randrange(len(vocab.NISBA_SYLLABLES))
+    place_latin = vocab.NISBA_SYLLABLES[first][0] + vocab.NISBA_SYLLABLES[second][0]
+    place_arabic = vocab.NISBA_SYLLABLES[first][1] + vocab.NISBA_SYLLABLES[second][1]
+    named = f"{name} al-{place_latin.title()}i" if latin else f"{name} ال{place_arabic}ي"
+    mark = rng.randrange(6)
+    if mark == 0:
+        named += " " + rng.choice(vocab.EMOJI["network"])
+    elif mark == 1:
+        named += f" {rng.randrange(10, 100)}"
+    elif mark == 2:
+        named = f"{rng.choice(vocab.EMOJI['network'])} {named}"
+    return named
+
+
+def network_display_name(name: str, seed: int, key: int, share: float) -> str:
+    """``name`` as a network member writes it: a :func:`nom_de_guerre` for ``share`` of them
+    (decided by a stable hash of the world's seed and ``key``), the plain name for the rest."""
+    digest = mix64(mix64(seed) ^ key)
+    if (digest >> 11) / float(1 << 53) >= share:
+        return name
+    latin = not any("\u0600" <= char <= "\u06ff" for char in name)
+    return nom_de_guerre(name, digest, latin)
 
 
 def english_identity(dice: Dice) -> tuple[str, str]:

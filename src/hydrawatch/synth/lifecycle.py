@@ -25,6 +25,7 @@ from .handles import (
     clip_name,
     confusable_name,
     english_identity,
+    network_display_name,
     spam_identity,
 )
 from .kinds import (
@@ -399,8 +400,13 @@ class Lifecycle:
         if group == SPAM:
             return spam_identity(self.dice)
         if self.table.columns["language"][account] == ENGLISH and self.dice.chance(0.5):
-            return english_identity(self.dice)
-        return arabic_identity(self.dice, 0.6, 0.8)
+            handle, name = english_identity(self.dice)
+        else:
+            handle, name = arabic_identity(self.dice, 0.6, 0.8)
+        if group == NETWORK:
+            # Keyed on the row the new identity will take (one past the table's end).
+            name = network_display_name(name, self.config.seed, self.table.size, self.config.distinctive_name_share)
+        return handle, name
 
     def _new_image_key(self) -> int:
         self.next_image_key += 1

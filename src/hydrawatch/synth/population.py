@@ -21,6 +21,7 @@ from .handles import (
     clip_name,
     english_identity,
     mutate_handle,
+    network_display_name,
     news_identity,
     spam_identity,
 )
@@ -314,6 +315,8 @@ def build_population(config: WorldConfig, rng: np.random.Generator, registry: Ha
     for account in range(n):
         group = int(groups[account])
         handle, name = _identity(table, account, group, dice, network_handles)
+        if group == NETWORK and int(columns["role"][account]) != MEDIA:
+            name = network_display_name(name, config.seed, account, config.distinctive_name_share)
         handle = registry.claim_close(handle)
         if group == NETWORK:
             network_handles.append(handle)

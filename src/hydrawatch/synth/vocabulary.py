@@ -378,6 +378,13 @@ ARABIC_MALE: tuple[tuple[str, str], ...] = (
     ("adel", "عادل"), ("jamal", "جمال"), ("mazin", "مازن"), ("fadi", "فادي"), ("yahya", "يحيى"),
     ("idris", "إدريس"), ("muadh", "معاذ"), ("harith", "حارث"), ("qasim", "قاسم"), ("nizar", "نزار"),
 )
+#: Syllables of invented place names; two make the place of a nisba ("al-Qarnadi", "القرندي").
+NISBA_SYLLABLES: tuple[tuple[str, str], ...] = (
+    ("qar", "قر"), ("sal", "سل"), ("mad", "مد"), ("bar", "بر"), ("nad", "ند"), ("zah", "زه"),
+    ("tal", "طل"), ("ram", "رم"), ("haf", "حف"), ("kan", "كن"), ("sham", "شم"), ("lab", "لب"),
+    ("jan", "جن"), ("dam", "دم"), ("fir", "فر"), ("wad", "ود"), ("saf", "صف"), ("ghan", "غن"),
+    ("tam", "تم"), ("baq", "بق"), ("dir", "در"), ("kam", "كم"), ("hil", "هل"), ("zab", "زب"),
+)
 ARABIC_FEMALE: tuple[tuple[str, str], ...] = (
     ("maryam", "مريم"), ("fatima", "فاطمة"), ("aisha", "عائشة"), ("huda", "هدى"), ("noor", "نور"),
     ("sara", "سارة"), ("layla", "ليلى"), ("amal", "أمل"), ("rania", "رانيا"), ("salma", "سلمى"),

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 GENERATED_BY = f"hydrawatch.synth {hydrawatch.__version__}"
+#: Raised whenever the same seed and configuration make a different world, so that cached
+#: worlds (``hydrawatch.evaluation.returnees.WorldSpec``) are not mistaken for current ones.
+#: 2: distinctive display names for most network members (``distinctive_name_share``).
+WORLD_VERSION = 2
 _EXPANSIONS = "author_id,in_reply_to_user_id,referenced_tweets.id,referenced_tweets.id.author_id,attachments.media_keys"
 
 
@@ -140,7 +144,8 @@ def generate(config: WorldConfig, out_dir: str | Path, progress: Progress | None
     }
     summary_path = truth / "summary.json"
     summary_path.write_bytes(orjson.dumps(
-        {"seed": seed, "config": config.to_dict(), "counts": summary_counts, "generated_by": GENERATED_BY},
+        {"seed": seed, "config": config.to_dict(), "counts": summary_counts, "generated_by": GENERATED_BY,
+         "world_version": WORLD_VERSION},
         option=orjson.OPT_INDENT_2) + b"\n")
     report("truth", 1, 1)
     return WorldSummary(config, out, tweets_path, compliance_path, follows_path, truth, summary_path, summary_counts)
