@@ -39,6 +39,27 @@ def test_ranker_is_calibrated_and_explains(tmp_path):
     assert again.trained_on_ == {"note": "toy"}
 
 
+def test_a_bagged_ranker_averages_its_seeds_and_explains_exactly(tmp_path):
+    X, y = toy_pairs()
+    groups = np.arange(2000) // 10
+    bagged = ReturneeRanker(n_estimators=40, bags=3).fit(X[:2000], y[:2000], groups=groups)
+    singles = [ReturneeRanker(n_estimators=40, random_state=seed).fit(X[:2000], y[:2000], groups=groups) for seed in (0, 1, 2)]
+    logit = np.mean([np.log(s.raw_proba(X[2000:]) / (1 - s.raw_proba(X[2000:]))) for s in singles], axis=0)
+    assert np.allclose(bagged.raw_proba(X[2000:]), 1 / (1 + np.exp(-logit)), atol=1e-9)
+    assert not np.allclose(singles[0].raw_proba(X[2000:]), singles[1].raw_proba(X[2000:]))  # the seeds differ
+    shap = bagged.model_.predict(np.asarray(X[2000:2050], dtype=np.float32), pred_contrib=True)
+    assert np.allclose(shap.sum(axis=1), logit[:50], atol=1e-6)  # contributions add up to the averaged log-odds
+    path = tmp_path / "bagged.json"
+    bagged.save(path)
+    again = ReturneeRanker.load(path)
+    assert again.bags == 3 and len(again.model_.boosters_) == 3
+    assert np.allclose(again.predict_proba(X[2000:]), bagged.predict_proba(X[2000:]))
+    single = tmp_path / "single.json"
+    singles[0].save(single)
+    import json
+    assert "booster" in json.loads(single.read_text())  # one booster keeps the old layout
+
+
 def test_a_model_saved_before_features_were_added_scores_its_own_columns(tmp_path):
     """A model file lists its features; one saved with fewer (the shipped sign-up ranker,
     saved before the time-provenance features) still loads and scores those columns only."""

@@ -11,21 +11,81 @@ from sklearn.model_selection import GroupKFold
 
 
 class BoosterClassifier:
-    """``predict_proba`` and ``predict`` (with SHAP contributions) on a Booster loaded from text."""
+    """``predict_proba`` and ``predict`` (with SHAP contributions) on Boosters loaded from text:
+    one, or a bag of them (:class:`BaggedBoosters`), whose log-odds are averaged."""
 
-    def __init__(self, booster: lgb.Booster):
-        self.booster_ = booster
+    def __init__(self, boosters: lgb.Booster | list[lgb.Booster]):
+        self.boosters_ = boosters if isinstance(boosters, list) else [boosters]
+        self.booster_ = self.boosters_[0]
 
     @classmethod
-    def from_text(cls, model_str: str) -> BoosterClassifier:
-        return cls(lgb.Booster(model_str=model_str))
+    def from_text(cls, model_str: str | list[str]) -> BoosterClassifier:
+        texts = model_str if isinstance(model_str, list) else [model_str]
+        return cls([lgb.Booster(model_str=text) for text in texts])
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        p = self.booster_.predict(X)
-        return np.column_stack([1.0 - p, p])
+        return _proba(self.boosters_, X)
 
     def predict(self, X: np.ndarray, pred_contrib: bool = False) -> np.ndarray:
-        return self.booster_.predict(X, pred_contrib=pred_contrib)
+        return _average(self.boosters_, X, True) if pred_contrib else _proba(self.boosters_, X)[:, 1]
+
+    def model_strings(self) -> list[str]:
+        return [booster.model_to_string() for booster in self.boosters_]
+
+
+class BaggedBoosters:
+    """``bags`` boosters that differ only in their random seed (other rows and columns in each
+    tree's bag), fitted in threads (LightGBM trains without the GIL). Scores average the
+    boosters' log-odds; SHAP contributions average likewise, so they still add up to the
+    score exactly. Averaging seeds keeps a single seed's quirks (a split that happens to read
+    a missing signal as evidence against) out of a pair's score."""
+
+    def __init__(self, models: list[lgb.LGBMClassifier], threads: int = 2):
+        self.models = models
+        self.threads = threads
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> BaggedBoosters:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=max(1, self.threads)) as pool:
+            self.models = list(pool.map(lambda model: model.fit(X, y), self.models))
+        self.boosters_ = [model.booster_ for model in self.models]
+        self.booster_ = self.boosters_[0]
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return _proba(self.boosters_, X)
+
+    def predict(self, X: np.ndarray, pred_contrib: bool = False) -> np.ndarray:
+        return _average(self.boosters_, X, True) if pred_contrib else _proba(self.boosters_, X)[:, 1]
+
+    def model_strings(self) -> list[str]:
+        return [booster.model_to_string() for booster in self.boosters_]
+
+
+def _proba(boosters: list[lgb.Booster], X: np.ndarray) -> np.ndarray:
+    if len(boosters) == 1:
+        p = boosters[0].predict(X)
+    else:
+        p = 1.0 / (1.0 + np.exp(-_average(boosters, X, False, raw_score=True)))
+    return np.column_stack([1.0 - p, p])
+
+
+def _average(boosters: list[lgb.Booster], X: np.ndarray, pred_contrib: bool, raw_score: bool = False) -> np.ndarray:
+    if len(boosters) == 1:
+        return boosters[0].predict(X, pred_contrib=pred_contrib, raw_score=raw_score)
+    total = boosters[0].predict(X, pred_contrib=pred_contrib, raw_score=raw_score)
+    for booster in boosters[1:]:
+        total = total + booster.predict(X, pred_contrib=pred_contrib, raw_score=raw_score)
+    return total / len(boosters)
+
+
+def model_strings(model) -> list[str]:
+    """The text of every booster of a fitted model (LightGBM's own classifier, a bag, or one
+    loaded from text)."""
+    if hasattr(model, "model_strings"):
+        return model.model_strings()
+    return [model.booster_.model_to_string()]
 
 
 def isotonic_from(calibration: dict) -> IsotonicRegression:

@@ -19,7 +19,7 @@ from pathlib import Path
 import lightgbm as lgb
 import numpy as np
 
-from hydrawatch.core.boosted import BoosterClassifier, fit_calibrated, isotonic_from, monotone_booster
+from hydrawatch.core.boosted import BaggedBoosters, BoosterClassifier, fit_calibrated, isotonic_from, model_strings, monotone_booster
 
 from .features import FEATURE_NAMES, FEATURES
 
@@ -38,16 +38,19 @@ class ReturneeRanker:
 
     ``groups`` (for example the world or the parent account of each pair) keep calibration
     folds honest: the calibration map is fitted on out-of-fold scores of unseen groups.
+    ``bags``: boosters with seeds ``random_state``, ``random_state + 1``, ... whose log-odds are
+    averaged (:class:`~hydrawatch.core.boosted.BaggedBoosters`); 1 is a single booster.
     """
 
     def __init__(self, n_estimators: int = 300, learning_rate: float = 0.05, num_leaves: int = 31,
-                 min_child_samples: int = 20, calibration_folds: int = 4, random_state: int = 0):
+                 min_child_samples: int = 20, calibration_folds: int = 4, random_state: int = 0, bags: int = 1):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
         self.calibration_folds = calibration_folds
         self.random_state = random_state
+        self.bags = bags
 
     #: the features the model was fitted on, in its column order: every feature for a fitted
     #: model; a loaded one keeps its file's list, which may be a prefix-compatible subset of
@@ -55,9 +58,13 @@ class ReturneeRanker:
     features_: tuple[str, ...] = FEATURE_NAMES
     _columns_: np.ndarray | None = None  # positions of features_ in FEATURE_NAMES (None: all, in order)
 
-    def _model(self) -> lgb.LGBMClassifier:
+    def _model(self) -> lgb.LGBMClassifier | BaggedBoosters:
         params = {k: getattr(self, k) for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "random_state")}
-        return monotone_booster(params, [f.monotone for f in FEATURES])
+        monotone = [f.monotone for f in FEATURES]
+        if self.bags <= 1:
+            return monotone_booster(params, monotone)
+        return BaggedBoosters([monotone_booster({**params, "random_state": self.random_state + bag}, monotone)
+                               for bag in range(self.bags)])
 
     def _columns(self, X: np.ndarray) -> np.ndarray:
         """``X`` (columns in FEATURE_NAMES order) as the model's columns."""
@@ -111,8 +118,8 @@ class ReturneeRanker:
         payload = {
             "version": MODEL_VERSION,
             "features": list(self.features_),
-            "params": {k: getattr(self, k) for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "calibration_folds", "random_state")},
-            "booster": self.model_.booster_.model_to_string(),
+            "params": {k: getattr(self, k) for k in ("n_estimators", "learning_rate", "num_leaves", "min_child_samples", "calibration_folds", "random_state", "bags")},
+            **_booster_texts(model_strings(self.model_)),
             "calibration": {"x": self.calibrator_.X_thresholds_.tolist(), "y": self.calibrator_.y_thresholds_.tolist()},
             "trained_on": description or {},
             "n_train_pairs": self.n_train_pairs_,
@@ -132,9 +139,14 @@ class ReturneeRanker:
         ranker.features_ = tuple(features)
         columns = np.array([FEATURE_NAMES.index(name) for name in features], dtype=np.int64)
         ranker._columns_ = None if ranker.features_ == FEATURE_NAMES else columns
-        ranker.model_ = BoosterClassifier.from_text(payload["booster"])
+        ranker.model_ = BoosterClassifier.from_text(payload.get("boosters") or payload["booster"])
         ranker.calibrator_ = isotonic_from(payload["calibration"])
         ranker.n_train_pairs_ = payload["n_train_pairs"]
         ranker.n_train_returns_ = payload["n_train_returns"]
         ranker.trained_on_ = payload.get("trained_on", {})
         return ranker
+
+
+def _booster_texts(texts: list[str]) -> dict[str, str | list[str]]:
+    """One booster under "booster" (the layout of every model saved before bags), several under "boosters"."""
+    return {"booster": texts[0]} if len(texts) == 1 else {"boosters": texts}
