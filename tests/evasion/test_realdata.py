@@ -33,11 +33,12 @@ def test_name_groups_are_recovered(fanboy_db):
     # The data holds 7 display names used by several accounts (10 successions).
     assert report.groups == 7 and len(report.transitions) == 10
     # Most successors are the best candidate of their predecessor; the ranker never saw this data.
-    # Floors at the shipped ranker's numbers (7 first, 4 linked at 0.5; 5 and 1 before it learned
-    # from the minimal view): a retrained ranker that links fewer real successions is a regression.
+    # Floors at the shipped ranker's numbers (8 first, 5 linked at 0.5; 7 and 4 before the worlds'
+    # network members wrote distinctive names and the ranker averaged five seeds, 5 and 1 before it
+    # learned from the minimal view): a retrained ranker that links fewer real successions is a regression.
     ranks = [(t.rank, round(t.probability, 3)) for t in report.transitions]
-    assert report.top1 >= 7, ranks
-    assert sum(t.linked for t in report.transitions) >= 4, ranks
+    assert report.top1 >= 8, ranks
+    assert sum(t.linked for t in report.transitions) >= 5, ranks
     # Few links among the other authors (those found are handle mutations such as a number
     # raised by one: plausibly the same people, but not in the name groups).
     assert len(report.flagged_outside_groups) <= 10

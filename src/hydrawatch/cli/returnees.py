@@ -146,6 +146,8 @@ def train_returnees(
                                                    "returnee cases in this review database become labelled pairs (needs --db).")] = None,
     db: DbOption = None,
     signup: Annotated[bool, typer.Option("--signup/--no-signup", help="Also train the sign-up ranker (--no-signup keeps the one in --out).")] = True,
+    bags: Annotated[int, typer.Option(min=1, help="Batch ranker: boosters with different seeds whose log-odds are averaged "
+                                      "(steadier scores on data unlike the training worlds; each costs one more fit).")] = 5,
 ) -> None:
     """Train the returnee ranker (batch) and the sign-up ranker (online) on simulated worlds,
     never the ones you evaluate on, plus, with --review-db, the returnee cases moderators
@@ -166,7 +168,7 @@ def train_returnees(
         description["moderator_decisions"] = {"review_db": str(review_db), "confirmed": feedback.confirmed, "dismissed": feedback.dismissed,
                                               "not_in_store": len(feedback.missing)}
     with err.status("fitting the batch ranker ..."):
-        ranker = train_ranker(worlds, feedback=feedback)
+        ranker = train_ranker(worlds, feedback=feedback, bags=bags)
     ranker.save(out / "returnee-ranker.json", description)
     err.print(f"batch ranker: {ranker.n_train_pairs_:,} pairs ({ranker.n_train_returns_:,} returns) -> {out / 'returnee-ranker.json'}")
     if not signup:

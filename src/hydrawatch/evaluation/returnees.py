@@ -218,11 +218,12 @@ def world_pairs(world: PreparedWorld, config: ReturneeConfig = ReturneeConfig())
     return table, promotions, LabelledPairs(X, y, same, candidates)
 
 
-def train_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = ReturneeConfig(), feedback=None) -> ReturneeRanker:
+def train_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = ReturneeConfig(), feedback=None,
+                 bags: int = 1) -> ReturneeRanker:
     """Fit on every world's candidate pairs. Pairs of the same actor that are not direct
     successions (a grandparent and grandchild) are left out: neither a return nor a stranger.
     ``feedback``: moderators' decided pairs (:class:`~hydrawatch.evaluation.feedback.FeedbackPairs`),
-    added as extra labelled pairs."""
+    added as extra labelled pairs. ``bags``: boosters averaged over seeds (``ReturneeRanker(bags=)``)."""
     Xs, ys, groups = [], [], []
     for index, world in enumerate(worlds):
         _, _, pairs = world_pairs(world, config)
@@ -232,7 +233,7 @@ def train_ranker(worlds: list[PreparedWorld], config: ReturneeConfig = ReturneeC
         # calibration folds by (world, parent): a parent's candidates stay together
         groups.append(index * 10_000_000 + pairs.candidates.parent[keep])
     _add_feedback(Xs, ys, groups, feedback, len(worlds))
-    return ReturneeRanker().fit(np.vstack(Xs), np.concatenate(ys), np.concatenate(groups))
+    return ReturneeRanker(bags=bags).fit(np.vstack(Xs), np.concatenate(ys), np.concatenate(groups))
 
 
 def _add_feedback(Xs: list, ys: list, groups: list, feedback, worlds: int, mask=None) -> None:
