@@ -63,3 +63,25 @@ def test_equal_probabilities_rank_by_raw_score():
     raw = np.array([0.010, 0.030, 0.900, 0.020])
     assert _best_first(probability, raw).tolist() == [2, 1, 3, 0]
     assert _best_first(probability, None).tolist() == [2, 0, 1, 3]
+
+
+def test_a_person_returning_twice_is_linked_step_by_step():
+    """A -> B -> C where every pair scores 1.0 and the greedy pass took A -> C (highest raw
+    score): the chain is read in the order the accounts appeared, A -> B and B -> C."""
+    from types import SimpleNamespace
+
+    from hydrawatch.evasion.detect import _repair_chains
+
+    # accounts 0 = A, 1 = B, 2 = C, 3 = D (a fourth return), 4 = an unrelated new account
+    table = SimpleNamespace(appeared_at=np.array([0.0, 10.0, 20.0, 30.0, 15.0]))
+    parent = np.array([0, 0, 1, 0, 2, 1, 0])
+    child = np.array([2, 1, 2, 3, 3, 3, 4])
+    probability = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.99, 0.2])
+    candidates = SimpleNamespace(parent=parent, child=child)
+    # greedy took A -> C; then A -> D: a longer skip, as if A -> D came first
+    assert sorted(_repair_chains(table, candidates, probability, 0.5, [0])) == [1, 2]  # A->B, B->C
+    linked = _repair_chains(table, candidates, probability, 0.5, [3])  # A -> D with B and C between
+    assert sorted((int(parent[i]), int(child[i])) for i in linked) == [(0, 1), (1, 2), (2, 3)]
+    # a middle account already linked elsewhere, or below the threshold, leaves the link alone
+    assert _repair_chains(table, candidates, probability, 0.5, [0, 5]) == [0, 5]
+    assert _repair_chains(table, candidates, np.where(parent == 1, 0.3, probability), 0.5, [0]) == [0]

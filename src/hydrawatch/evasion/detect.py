@@ -192,6 +192,9 @@ def _assign(
         taken_old.add(old)
         taken_new.add(new)
         accepted.append(i)
+    repaired = set(_repair_chains(table, candidates, probability, threshold, accepted))
+    if repaired != set(accepted):  # keep the greedy order: best first
+        accepted = [i for i in _best_first(probability, raw_score).tolist() if i in repaired]
     explanations = ranker.contributions(X[accepted]) if accepted else []
     matches = []
     by_child = _pairs_by_child(candidates)
@@ -203,6 +206,45 @@ def _assign(
             evidence = (*evidence[:-2], rivals, *evidence[-2:])
         matches.append(Match(old, new, float(probability[i]), int(rank[i]), evidence))
     return matches
+
+
+def _repair_chains(table: AccountTable, candidates: Candidates, probability: np.ndarray, threshold: float,
+                   accepted: list[int]) -> list[int]:
+    """A person who returns twice (A -> B -> C) can leave A linked straight to C when both
+    links score alike (a distinctive name carried through, say: every pair of the three is
+    at 1.0). Where A -> C was accepted, B is still free on both sides, and A -> B and B -> C
+    both reach the threshold with B appearing before C, the two links A -> B, B -> C replace
+    A -> C: every account keeps one predecessor and one successor, and the chain is read in
+    the order the accounts appeared. Repeated until nothing changes (A -> D with B and C
+    between becomes A -> B -> C -> D)."""
+    strong = np.flatnonzero(probability >= threshold)
+    if not len(accepted) or not len(strong):
+        return accepted
+    parent, child = candidates.parent, candidates.child
+    pair_of = {(int(parent[i]), int(child[i])): int(i) for i in strong.tolist()}
+    successors: dict[int, list[int]] = {}
+    for old, new in pair_of:
+        successors.setdefault(old, []).append(new)
+    linked_old = {int(parent[i]): i for i in accepted}
+    linked_new = {int(child[i]): i for i in accepted}
+    appeared = table.appeared_at
+    pending = list(accepted)
+    while pending:
+        i = pending.pop()
+        old, new = int(parent[i]), int(child[i])
+        if linked_old.get(old) != i:
+            continue  # replaced meanwhile
+        middles = [b for b in successors.get(old, ()) if b != new and b not in linked_old and b not in linked_new
+                   and (b, new) in pair_of and appeared[b] < appeared[new]]
+        if not middles:
+            continue
+        middle = min(middles, key=lambda b: (appeared[b], b))  # the first return
+        first, second = pair_of[(old, middle)], pair_of[(middle, new)]
+        del linked_new[new]
+        linked_old[old], linked_new[middle] = first, first
+        linked_old[middle], linked_new[new] = second, second
+        pending.extend((first, second))
+    return list(linked_old.values())
 
 
 def _pairs_by_child(candidates: Candidates) -> tuple[np.ndarray, np.ndarray]:
