@@ -93,7 +93,9 @@ def nom_de_guerre(name: str, key: int, latin: bool) -> str:
     Network members mostly write such names: in the real Kaggle collection of ~100 supporters,
     display names repeat only among one person's accounts, where plain kunyas drawn from a few
     dozen names would give a dozen chance namesakes per hundred people. The draws come from
-    ``key`` (a stable hash) rather than the world's dice, so the rest of the world is unchanged."""
+    ``key`` (a stable hash) rather than the world's dice; later draws still depend on the name's
+    letters (which ones a confusable returnee can swap), so a world made with these names is a
+    new sample of the same design, not the old world renamed."""
     rng = random.Random(mix64(key))
     first = rng.randrange(len(vocab.NISBA_SYLLABLES))
     second = rng.randrange(len(vocab.NISBA_SYLLABLES))
