@@ -4,6 +4,8 @@ files, a bare Booster behind the two calls they make and the calibration rebuilt
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import lightgbm as lgb
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
@@ -33,8 +35,8 @@ class BoosterClassifier:
         return [booster.model_to_string() for booster in self.boosters_]
 
 
-class BaggedBoosters:
-    """``bags`` boosters that differ only in their random seed (other rows and columns in each
+class BaggedBoosters(BoosterClassifier):
+    """Boosters (``models``) that differ only in their random seed (other rows and columns in each
     tree's bag), fitted in threads (LightGBM trains without the GIL). Scores average the
     boosters' log-odds; SHAP contributions average likewise, so they still add up to the
     score exactly. Averaging seeds keeps a single seed's quirks (a split that happens to read
@@ -45,22 +47,10 @@ class BaggedBoosters:
         self.threads = threads
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> BaggedBoosters:
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(max_workers=max(1, self.threads)) as pool:
             self.models = list(pool.map(lambda model: model.fit(X, y), self.models))
-        self.boosters_ = [model.booster_ for model in self.models]
-        self.booster_ = self.boosters_[0]
+        BoosterClassifier.__init__(self, [model.booster_ for model in self.models])
         return self
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return _proba(self.boosters_, X)
-
-    def predict(self, X: np.ndarray, pred_contrib: bool = False) -> np.ndarray:
-        return _average(self.boosters_, X, True) if pred_contrib else _proba(self.boosters_, X)[:, 1]
-
-    def model_strings(self) -> list[str]:
-        return [booster.model_to_string() for booster in self.boosters_]
 
 
 def _proba(boosters: list[lgb.Booster], X: np.ndarray) -> np.ndarray:
