@@ -37,6 +37,7 @@ from hydrawatch.ingest import ingest_paths
 from hydrawatch.pipeline import detect_returnees, save_identities
 from hydrawatch.store.duck import Store
 from hydrawatch.synth import WorldConfig, generate
+from hydrawatch.synth.world import WORLD_VERSION
 
 HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("HW_WORLD_CACHE", "/work/cache/hw-worlds"))
@@ -104,7 +105,7 @@ def kendall_tau(first: list[float], second: list[float]) -> float:
 
 def policy_world(seed: int, policy: Policy) -> Path:
     """A world re-generated under ``policy``, ingested (lineages detected for the baseline)."""
-    folder = WORK / f"policy-{seed}-{policy.name.replace(' ', '_')}"
+    folder = WORK / f"policy-{seed}-{policy.name.replace(' ', '_')}-v{WORLD_VERSION}"  # a new generator, new worlds
     store_path = folder.with_suffix(".duckdb")
     stamp = folder.with_suffix(".lineages")
     if not store_path.exists():

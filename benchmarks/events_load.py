@@ -59,7 +59,9 @@ TARGET_P99_MS = 100.0
 def world_folder(accounts: int, days: int, seed: int) -> Path:
     from hydrawatch.synth import WorldConfig, generate
 
-    folder = CACHE / f"events-world-a{accounts}-d{days}-s{seed}"
+    from hydrawatch.synth.world import WORLD_VERSION
+
+    folder = CACHE / f"events-world-a{accounts}-d{days}-s{seed}-v{WORLD_VERSION}"
     if not (folder / "truth" / "summary.json").exists():
         print(f"simulating a world of {accounts:,} accounts over {days} days -> {folder}", flush=True)
         generate(WorldConfig(seed=seed, accounts=accounts, network=max(accounts // 16, 50), days=days), folder)

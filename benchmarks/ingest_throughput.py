@@ -82,7 +82,9 @@ def run_measured(label: str, code: str, *args: str) -> dict:
 
 
 def world(accounts: int, network: int, days: int, seed: int) -> Path:
-    out = CACHE / f"world-a{accounts}-n{network}-d{days}-s{seed}"
+    from hydrawatch.synth.world import WORLD_VERSION
+
+    out = CACHE / f"world-a{accounts}-n{network}-d{days}-s{seed}-v{WORLD_VERSION}"
     if not (out / "truth" / "summary.json").exists():
         from hydrawatch.synth import WorldConfig, generate
 
