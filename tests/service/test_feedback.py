@@ -5,7 +5,6 @@ from them."""
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import UTC, datetime
 
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from hydrawatch.core.boosted import read_model_json
 from hydrawatch.core.model import Case, Evidence
 from hydrawatch.evasion.features import FEATURE_NAMES
 from hydrawatch.evaluation.feedback import decided_returnee_pairs, read_feedback
@@ -82,6 +82,6 @@ def test_train_returnees_learns_from_the_review_database(decided, world, tmp_pat
     result = runner.invoke(app, [*args, "--review-db", str(decided), "--db", str(world["store"])])
     assert result.exit_code == 0, result.output
     assert "1 confirmed and 1 dismissed returnee pairs; 1 not in the store" in " ".join(result.output.split())  # rich wraps lines
-    for name in ("returnee-ranker.json", "returnee-signup.json"):
-        model = json.loads((tmp_path / "models" / name).read_text())
+    for name in ("returnee-ranker.json.xz", "returnee-signup.json"):
+        model = read_model_json(tmp_path / "models" / name)
         assert model["trained_on"]["moderator_decisions"] == {"review_db": str(decided), "confirmed": 1, "dismissed": 1, "not_in_store": 1}

@@ -169,8 +169,9 @@ def train_returnees(
                                               "not_in_store": len(feedback.missing)}
     with err.status("fitting the batch ranker ..."):
         ranker = train_ranker(worlds, feedback=feedback, bags=bags)
-    ranker.save(out / "returnee-ranker.json", description)
-    err.print(f"batch ranker: {ranker.n_train_pairs_:,} pairs ({ranker.n_train_returns_:,} returns) -> {out / 'returnee-ranker.json'}")
+    batch_path = out / default_model_path().name
+    ranker.save(batch_path, description)
+    err.print(f"batch ranker: {ranker.n_train_pairs_:,} pairs ({ranker.n_train_returns_:,} returns) -> {batch_path}")
     if not signup:
         return
     with err.status("fitting the sign-up ranker ..."):

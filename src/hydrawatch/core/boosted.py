@@ -1,10 +1,15 @@
 """What the calibrated LightGBM models (returnee ranker, account scorer) share: the booster
 settings, fitting with out-of-fold isotonic calibration, and, when they load from their JSON
-files, a bare Booster behind the two calls they make and the calibration rebuilt from its points."""
+files, a bare Booster behind the two calls they make and the calibration rebuilt from its points.
+Model files are JSON, compressed by their suffix (:func:`write_model_json`, :func:`read_model_json`)."""
 
 from __future__ import annotations
 
+import gzip
+import json
+import lzma
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
@@ -106,3 +111,27 @@ def fit_calibrated(make_model, X: np.ndarray, y: np.ndarray, groups: np.ndarray,
     if in_sample:
         out_of_fold = model.predict_proba(X)[:, 1]
     return model, IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(out_of_fold, y)
+
+
+def write_model_json(path: Path, payload: dict) -> None:
+    """``payload`` as JSON at ``path``: gzip for ``.gz``, xz for ``.xz`` (a shipped model's tree
+    text shrinks to a third), plain otherwise. Compressed bytes are reproducible (no time stamp)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(payload).encode()
+    if path.suffix == ".gz":
+        data = gzip.compress(data, mtime=0)
+    elif path.suffix == ".xz":
+        data = lzma.compress(data, preset=9 | lzma.PRESET_EXTREME)
+    path.write_bytes(data)
+
+
+def read_model_json(path: Path) -> dict:
+    """What :func:`write_model_json` wrote."""
+    path = Path(path)
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    elif path.suffix == ".xz":
+        data = lzma.decompress(data)
+    return json.loads(data)

@@ -28,7 +28,7 @@ DETECTOR = "returnee"
 
 
 def default_model_path() -> Path:
-    return Path(str(resources.files("hydrawatch.evasion") / "models" / "returnee-ranker.json"))
+    return Path(str(resources.files("hydrawatch.evasion") / "models" / "returnee-ranker.json.xz"))
 
 
 def load_default_ranker() -> ReturneeRanker:

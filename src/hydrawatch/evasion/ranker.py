@@ -12,14 +12,22 @@ ends in ``_``, ``predict_proba`` gives calibrated probabilities.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import lightgbm as lgb
 import numpy as np
 
-from hydrawatch.core.boosted import BaggedBoosters, BoosterClassifier, fit_calibrated, isotonic_from, model_strings, monotone_booster
+from hydrawatch.core.boosted import (
+    BaggedBoosters,
+    BoosterClassifier,
+    fit_calibrated,
+    isotonic_from,
+    model_strings,
+    monotone_booster,
+    read_model_json,
+    write_model_json,
+)
 
 from .features import FEATURE_NAMES, FEATURES
 
@@ -114,7 +122,8 @@ class ReturneeRanker:
 
     def save(self, path: Path, description: dict | None = None) -> None:
         """Write the model as JSON: LightGBM's text model, the calibration map, and a
-        description of the training data. No pickle: safe to load from anywhere."""
+        description of the training data. No pickle: safe to load from anywhere. Compressed
+        by the path's suffix (the shipped model is ``.json.xz``: five boosters, 1.8 MB not 5.4)."""
         payload = {
             "version": MODEL_VERSION,
             "features": list(self.features_),
@@ -125,11 +134,11 @@ class ReturneeRanker:
             "n_train_pairs": self.n_train_pairs_,
             "n_train_returns": self.n_train_returns_,
         }
-        path.write_text(json.dumps(payload))
+        write_model_json(path, payload)
 
     @classmethod
     def load(cls, path: Path) -> ReturneeRanker:
-        payload = json.loads(Path(path).read_text())
+        payload = read_model_json(path)
         features = payload.get("features") or []
         if not features or any(name not in FEATURE_NAMES for name in features) or len(set(features)) != len(features):
             raise ValueError(

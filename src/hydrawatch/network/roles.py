@@ -31,8 +31,6 @@ ends in ``_``, ``predict_proba`` gives calibrated probabilities.
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +42,8 @@ from scipy.optimize import minimize_scalar
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
+
+from hydrawatch.core.boosted import read_model_json, write_model_json
 
 from .role_features import FEATURE_NAMES, RoleFeatures
 
@@ -275,19 +275,15 @@ class RoleModel:
             "train_counts": self.train_counts_,
             "oof_macro_f1": self.oof_macro_f1_,
         }
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(payload).encode()
         # the shipped model is gzipped: ~1 MB instead of ~3 MB of tree text in the repository
-        path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+        write_model_json(Path(path), payload)
 
     @classmethod
     def load(cls, path: Path | None = None) -> RoleModel:
         path = Path(path) if path else default_model_path()
         if not path.exists():
             raise FileNotFoundError(f"no role model at {path}; train one: hydrawatch train roles")
-        data = path.read_bytes()
-        payload = json.loads(gzip.decompress(data) if path.suffix == ".gz" else data)
+        payload = read_model_json(path)
         if payload.get("features") != list(ALL_FEATURES) or payload.get("roles") != list(ROLES):
             raise ValueError(f"{path} was trained on other features or roles ({payload.get('version')}); retrain it: hydrawatch train roles")
         model = cls(**payload["params"])
