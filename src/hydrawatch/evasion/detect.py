@@ -183,7 +183,8 @@ def _assign(
     accepted: list[int] = []
     taken_old: set[int] = set()
     taken_new: set[int] = set()
-    for i in _best_first(probability, raw_score).tolist():
+    order = _best_first(probability, raw_score).tolist()
+    for i in order:
         if probability[i] < threshold:
             break
         old, new = int(candidates.parent[i]), int(candidates.child[i])
@@ -194,7 +195,7 @@ def _assign(
         accepted.append(i)
     repaired = set(_repair_chains(table, candidates, probability, threshold, accepted))
     if repaired != set(accepted):  # keep the greedy order: best first
-        accepted = [i for i in _best_first(probability, raw_score).tolist() if i in repaired]
+        accepted = [i for i in order if i in repaired]
     explanations = ranker.contributions(X[accepted]) if accepted else []
     matches = []
     by_child = _pairs_by_child(candidates)

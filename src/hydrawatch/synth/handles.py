@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 import re
 
+from hydrawatch.core.text import script_counts
+
 from . import vocabulary as vocab
 from .kinds import (
     AFFIX,
@@ -118,8 +120,7 @@ def network_display_name(name: str, seed: int, key: int, share: float) -> str:
     digest = mix64(mix64(seed) ^ key)
     if (digest >> 11) / float(1 << 53) >= share:
         return name
-    latin = not any("\u0600" <= char <= "\u06ff" for char in name)
-    return nom_de_guerre(name, digest, latin)
+    return nom_de_guerre(name, digest, latin="arabic" not in script_counts(name))
 
 
 def english_identity(dice: Dice) -> tuple[str, str]:
